@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/flows"
+	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/config"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/locales"
+)
+
+// content is the flows and locales, loaded from FLOWS_DIR/LOCALES_DIR or the binary.
+type content struct {
+	flows   []*flow.Flow
+	catalog *i18n.Catalog
+}
+
+func loadContent(cfg config.Config) (content, error) {
+	var flowFS, localeFS fs.FS = flows.Files, locales.Files
+	if cfg.FlowsDir != "" {
+		flowFS = os.DirFS(cfg.FlowsDir)
+	}
+	if cfg.LocalesDir != "" {
+		localeFS = os.DirFS(cfg.LocalesDir)
+	}
+	fl, err := flow.Load(flowFS)
+	if err != nil {
+		return content{}, err
+	}
+	cat, err := i18n.Load(localeFS, cfg.DefaultLang)
+	if err != nil {
+		return content{}, err
+	}
+	return content{flows: fl, catalog: cat}, nil
+}
+
+// app is what serve and chat share: Redis, the store, the engine and the bot.
+type app struct {
+	cfg     config.Config
+	content content
+	rdb     redis.UniversalClient
+	store   *store.Store
+	bot     *bot.Bot
+	log     *slog.Logger
+	close   func()
+	now     func() time.Time
+}
+
+func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, level slog.Level) (*app, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	c, err := loadContent(cfg)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := flow.New(c.flows, c.catalog, flow.Config{DefaultLang: cfg.DefaultLang, TranscriptDays: cfg.TranscriptDays})
+	if err != nil {
+		return nil, fmt.Errorf("%w (run guidebot check for the full list)", err)
+	}
+	rdb, embedded, closeRedis, err := store.Connect(ctx, cfg.RedisURL)
+	if err != nil {
+		return nil, err
+	}
+	if embedded {
+		fmt.Fprintln(logOut, "WARNING: REDIS_URL is not set: using an embedded in-memory Redis. Everything is lost when guidebot exits.")
+	}
+	st := store.New(rdb, store.Options{TranscriptTTL: time.Duration(cfg.TranscriptDays) * 24 * time.Hour})
+	return &app{
+		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now,
+		bot: bot.New(engine, st, time.Now, log),
+	}, nil
+}

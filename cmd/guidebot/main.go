@@ -1,0 +1,53 @@
+// Command guidebot is the digital first-aid bot: `serve` runs the service, `chat`
+// talks to the flows in a terminal, `check` validates flows and locales.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: guidebot [serve | chat [--lang CODE] | check]
+
+  serve   run the service (the default)
+  chat    talk to the flows in this terminal: one message per line on standard input
+  check   validate flows and locales; non-zero exit and a list on any problem
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, getenv, stderr)
+	case "chat":
+		err = chat(ctx, args, getenv, stdin, stdout, stderr)
+	case "check":
+		return check(getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "guidebot: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "guidebot: %v\n", err)
+		return 1
+	}
+	return 0
+}

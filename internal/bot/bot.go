@@ -1,0 +1,172 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// maxTranscriptText bounds the text of one message kept in the transcript.
+const maxTranscriptText = 1000
+
+// maxAttempts bounds retries when messages of one participant race.
+const maxAttempts = 16
+
+// Store is what the bot needs of the Redis store.
+type Store interface {
+	Load(ctx context.Context, id, msgID string) (store.Record, error)
+	Commit(ctx context.Context, c store.Commit) (int64, error)
+}
+
+// Engine steps a conversation; *flow.Engine is one.
+type Engine interface {
+	Step(s flow.State, in flow.Input, now time.Time) (flow.State, flow.Reply, []flow.Effect, error)
+}
+
+// Bot ties the store, the engine and the effects together.
+type Bot struct {
+	engine Engine
+	store  Store
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// New returns a Bot; now is the clock.
+func New(engine Engine, st Store, now func() time.Time, log *slog.Logger) *Bot {
+	return &Bot{engine: engine, store: st, now: now, log: log}
+}
+
+// Result says what Handle did.
+type Result int
+
+const (
+	// Handled means the state and the reply are committed.
+	Handled Result = iota
+	// Duplicate means the provider message id was handled before; nothing changed.
+	Duplicate
+)
+
+// Handle processes one inbound message. On error nothing was written, so the caller
+// must not report the message as handled (a webhook answers 5xx and is retried).
+func (b *Bot) Handle(ctx context.Context, in channel.Inbound) (Result, error) {
+	id := channel.ParticipantID(in.Channel, in.Address)
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		rec, err := b.store.Load(ctx, id, in.MsgID)
+		if errors.Is(err, store.ErrDuplicate) {
+			return Duplicate, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("bot: %w", err)
+		}
+		c, err := b.step(rec, id, in)
+		if err != nil {
+			return 0, err
+		}
+		_, err = b.store.Commit(ctx, c)
+		switch {
+		case err == nil:
+			return Handled, nil
+		case errors.Is(err, store.ErrDuplicate):
+			return Duplicate, nil
+		case errors.Is(err, store.ErrConflict):
+			// Another message of this participant committed first: step again on
+			// the state it left, so the two never interleave.
+			if attempt > 2 {
+				time.Sleep(time.Duration(attempt) * time.Millisecond)
+			}
+			continue
+		default:
+			return 0, fmt.Errorf("bot: %w", err)
+		}
+	}
+	return 0, fmt.Errorf("bot: participant busy: %d conflicting attempts", maxAttempts)
+}
+
+func (b *Bot) step(rec store.Record, id string, in channel.Inbound) (store.Commit, error) {
+	now := b.now()
+	state := rec.State
+	if state.ID == "" {
+		state.ID, state.Channel, state.Address = id, in.Channel, in.Address
+	}
+	next, reply, effects, err := b.engine.Step(state, in.Input, now)
+	if err != nil {
+		return store.Commit{}, fmt.Errorf("bot: step %s: %w", next.Step, err)
+	}
+	c := store.Commit{ID: id, MsgID: in.MsgID, Version: rec.Version, State: next}
+	c.Transcript = append(c.Transcript, transcriptIn(now, in), transcriptOut(now, reply))
+	if !reply.Empty() {
+		out, err := json.Marshal(channel.Outbound{To: in.Address, Participant: id, Reply: reply})
+		if err != nil {
+			return store.Commit{}, fmt.Errorf("bot: encode reply: %w", err)
+		}
+		c.Appends = append(c.Appends, store.Append{Stream: store.Outbox(in.Channel), Payload: string(out)})
+	}
+	for _, e := range effects {
+		switch e.Kind {
+		case "forget":
+			c.Forget = true
+		case "feedback":
+			// Kept without the participant's id, so reports outlive "forget me".
+			c.Appends = append(c.Appends, store.Append{Stream: "feedback", Payload: mustJSON(e.Args)})
+		case "handoff":
+			args := map[string]string{"participant": id, "channel": in.Channel, "at": fmt.Sprint(now.Unix())}
+			for k, v := range e.Args {
+				args[k] = v
+			}
+			c.Appends = append(c.Appends, store.Append{Stream: "handoff", Payload: mustJSON(args)})
+		default:
+			b.log.Warn("effect not supported yet", "effect", e.Kind, "step", next.Step)
+		}
+	}
+	return c, nil
+}
+
+type transcriptEntry struct {
+	At    int64          `json:"t"`
+	Dir   string         `json:"d"`
+	Text  string         `json:"x,omitempty"`
+	Media *channel.Media `json:"m,omitempty"`
+	IDs   []string       `json:"ids,omitempty"`
+}
+
+func transcriptIn(now time.Time, in channel.Inbound) string {
+	text := in.Input.Text
+	if in.Input.Kind == flow.Button {
+		text = "[" + in.Input.Option + "]"
+	}
+	if len(text) > maxTranscriptText {
+		text = truncate(text, maxTranscriptText)
+	}
+	return mustJSON(transcriptEntry{At: now.Unix(), Dir: "in", Text: text, Media: in.Media})
+}
+
+func transcriptOut(now time.Time, r flow.Reply) string {
+	ids := make([]string, 0, len(r.Texts))
+	for _, m := range r.Texts {
+		ids = append(ids, m.ID)
+	}
+	return mustJSON(transcriptEntry{At: now.Unix(), Dir: "out", IDs: ids})
+}
+
+func truncate(s string, n int) string {
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// mustJSON encodes values that cannot fail to encode (strings, maps of strings).
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("bot: encode %T: %v", v, err))
+	}
+	return string(b)
+}

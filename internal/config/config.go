@@ -1,0 +1,170 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config is the service's settings.
+type Config struct {
+	RedisURL       string
+	HTTPAddr       string
+	PublicURL      string
+	DefaultLang    string
+	FlowsDir       string
+	LocalesDir     string
+	ScheduleFile   string
+	AdminToken     string
+	Telegram       Telegram
+	Twilio         Twilio
+	TranscriptDays int
+}
+
+// Telegram holds the Telegram channel's settings; Token "" disables it.
+type Telegram struct {
+	Token         string
+	APIURL        string
+	Mode          string // polling | webhook
+	WebhookSecret string
+	GuidesChatID  int64
+	Rate          float64 // sends per second overall; 0 = no cap
+	ChatRate      float64 // sends per second per chat; 0 = no cap
+}
+
+// Twilio holds the SMS channel's settings; AccountSID "" disables it.
+type Twilio struct {
+	AccountSID          string
+	AuthToken           string
+	From                string
+	MessagingServiceSID string
+	APIURL              string
+}
+
+// Load reads the settings through getenv (os.Getenv, or a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		RedisURL:     getenv("REDIS_URL"),
+		HTTPAddr:     or(getenv("HTTP_ADDR"), ":8080"),
+		PublicURL:    strings.TrimRight(getenv("PUBLIC_URL"), "/"),
+		DefaultLang:  or(getenv("DEFAULT_LANGUAGE"), "sv"),
+		FlowsDir:     getenv("FLOWS_DIR"),
+		LocalesDir:   getenv("LOCALES_DIR"),
+		ScheduleFile: getenv("SCHEDULE_FILE"),
+		AdminToken:   getenv("ADMIN_TOKEN"),
+		Telegram: Telegram{
+			Token:         getenv("TELEGRAM_BOT_TOKEN"),
+			APIURL:        strings.TrimRight(or(getenv("TELEGRAM_API_URL"), "https://api.telegram.org"), "/"),
+			WebhookSecret: getenv("TELEGRAM_WEBHOOK_SECRET"),
+		},
+		Twilio: Twilio{
+			AccountSID:          getenv("TWILIO_ACCOUNT_SID"),
+			AuthToken:           getenv("TWILIO_AUTH_TOKEN"),
+			From:                getenv("TWILIO_FROM"),
+			MessagingServiceSID: getenv("TWILIO_MESSAGING_SERVICE_SID"),
+			APIURL:              strings.TrimRight(getenv("TWILIO_API_URL"), "/"),
+		},
+		TranscriptDays: 30,
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return c, fmt.Errorf("REDIS_URL must start with redis:// or rediss://")
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
+			return c, fmt.Errorf("PUBLIC_URL must be an absolute URL such as https://bot.example.org")
+		}
+	}
+	if err := urlVar("TELEGRAM_API_URL", c.Telegram.APIURL); err != nil {
+		return c, err
+	}
+	if c.Twilio.APIURL != "" {
+		if err := urlVar("TWILIO_API_URL", c.Twilio.APIURL); err != nil {
+			return c, err
+		}
+	}
+	var err error
+	if c.Telegram.Rate, err = rate(getenv, "TELEGRAM_RATE", 30); err != nil {
+		return c, err
+	}
+	if c.Telegram.ChatRate, err = rate(getenv, "TELEGRAM_CHAT_RATE", 1); err != nil {
+		return c, err
+	}
+	if v := getenv("TELEGRAM_GUIDES_CHAT_ID"); v != "" {
+		if c.Telegram.GuidesChatID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return c, fmt.Errorf("TELEGRAM_GUIDES_CHAT_ID must be a chat id (a whole number, negative for groups)")
+		}
+	}
+	if c.Telegram.Token != "" {
+		mode := getenv("TELEGRAM_MODE")
+		if mode == "" {
+			mode = "polling"
+			if c.PublicURL != "" {
+				mode = "webhook"
+			}
+		}
+		switch mode {
+		case "polling":
+		case "webhook":
+			if c.Telegram.WebhookSecret == "" {
+				return c, fmt.Errorf("TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
+			}
+			if !validSecret(c.Telegram.WebhookSecret) {
+				return c, fmt.Errorf("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+			}
+		default:
+			return c, fmt.Errorf("TELEGRAM_MODE must be polling or webhook, not %q", mode)
+		}
+		c.Telegram.Mode = mode
+	}
+	if (c.Twilio.AccountSID == "") != (c.Twilio.AuthToken == "") {
+		return c, fmt.Errorf("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both or neither")
+	}
+	if c.Twilio.AccountSID != "" {
+		if c.Twilio.From == "" && c.Twilio.MessagingServiceSID == "" {
+			return c, fmt.Errorf("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID")
+		}
+		if c.PublicURL == "" {
+			return c, fmt.Errorf("PUBLIC_URL is required with TWILIO_ACCOUNT_SID: Twilio signatures are computed over it")
+		}
+	}
+	return c, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func urlVar(name, v string) error {
+	if u, err := url.Parse(v); err != nil || u.Scheme == "" || u.Host == "" {
+		return fmt.Errorf("%s must be an absolute URL", name)
+	}
+	return nil
+}
+
+func rate(getenv func(string) string, name string, def float64) (float64, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("%s must be a number of sends per second, 0 or more", name)
+	}
+	return f, nil
+}
+
+func validSecret(s string) bool {
+	if len(s) < 1 || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,644 @@
+package flow
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The steps every set of flows must have; `guidebot check` insists on them.
+const (
+	WelcomeStep  = "welcome.start"
+	LanguageStep = "welcome.language"
+	HomeStep     = "main.menu"
+)
+
+// MaxMisses is how many answers in a row may miss before the re-prompt offers a guide.
+const MaxMisses = 3
+
+// maxSaved bounds a saved answer so an oversize message cannot bloat the record.
+const maxSaved = 500
+
+// maxHops stops a loop of steps that wait for nothing; `check` reports such loops.
+const maxHops = 32
+
+// Texts is what the engine needs of the locales: the languages, and a message's text
+// (its "other" form) to match labels and keywords against.
+type Texts interface {
+	Languages() []string
+	Message(lang, id string) (string, bool)
+}
+
+// Config holds the engine's settings.
+type Config struct {
+	DefaultLang    string
+	TranscriptDays int // shown by `my data`
+}
+
+// Engine steps conversations through compiled flows. It is safe for concurrent use.
+type Engine struct {
+	cfg      Config
+	steps    map[string]*compiled
+	commands map[string]string // normalised word → step
+	slash    map[string]string // slash command name → step
+	yes, no  map[string]bool
+	scripts  map[string]string // language → script
+	langs    map[string]bool
+}
+
+type compiled struct {
+	*Step
+	key     string
+	flow    *Flow
+	targets []string                  // per option: the full step key it leads to
+	next    string                    // full key of Goto
+	timeout string                    // full key of OnTimeout
+	labels  map[string]map[string]int // language → normalised label → option index
+	any     map[string]int            // any language's label → option index
+	choices []Choice
+	yesIdx  int
+	noIdx   int
+}
+
+// New compiles flows against the locales. It fails on the first broken reference;
+// Check lists all problems.
+func New(flows []*Flow, texts Texts, cfg Config) (*Engine, error) {
+	if probs := Check(flows, texts); len(probs) > 0 {
+		return nil, fmt.Errorf("flow: %s (and %d more)", probs[0], len(probs)-1)
+	}
+	if cfg.TranscriptDays == 0 {
+		cfg.TranscriptDays = 30
+	}
+	e := &Engine{
+		cfg:      cfg,
+		steps:    map[string]*compiled{},
+		commands: map[string]string{},
+		slash:    map[string]string{},
+		yes:      map[string]bool{},
+		no:       map[string]bool{},
+		scripts:  map[string]string{},
+		langs:    map[string]bool{},
+	}
+	langs := texts.Languages()
+	for _, l := range langs {
+		e.langs[l] = true
+		if s, ok := texts.Message(l, "language.script"); ok {
+			e.scripts[l] = s
+		}
+		for _, w := range words(texts, l, "keyword.yes") {
+			e.yes[w] = true
+		}
+		for _, w := range words(texts, l, "keyword.no") {
+			e.no[w] = true
+		}
+	}
+	if !e.langs[cfg.DefaultLang] {
+		return nil, fmt.Errorf("flow: default language %q has no locale", cfg.DefaultLang)
+	}
+	for _, f := range flows {
+		for name, st := range f.Steps {
+			e.steps[f.Name+"."+name] = &compiled{Step: st, key: f.Name + "." + name, flow: f}
+		}
+	}
+	for _, f := range flows {
+		for _, c := range f.Commands {
+			target := resolve(f, c.Goto)
+			for _, l := range langs {
+				for _, w := range words(texts, l, c.Words) {
+					if _, taken := e.commands[w]; !taken {
+						e.commands[w] = target
+					}
+				}
+			}
+			for _, s := range c.Slash {
+				e.slash[strings.ToLower(s)] = target
+			}
+		}
+	}
+	for _, c := range e.steps {
+		c.compile(texts, langs)
+	}
+	return e, nil
+}
+
+func (c *compiled) compile(texts Texts, langs []string) {
+	f := c.flow
+	if c.Goto != "" {
+		c.next = resolve(f, c.Goto)
+	}
+	if c.OnTimeout != "" {
+		c.timeout = resolve(f, c.OnTimeout)
+	}
+	c.yesIdx, c.noIdx = -1, -1
+	c.labels = map[string]map[string]int{}
+	c.any = map[string]int{}
+	for i, o := range c.Choose {
+		target := c.next
+		if o.Goto != "" {
+			target = resolve(f, o.Goto)
+		}
+		c.targets = append(c.targets, target)
+		label := o.Label
+		if o.Lang != "" {
+			label = "language.name"
+		}
+		c.choices = append(c.choices, Choice{ID: o.ID, Label: label, Lang: o.Lang})
+		switch o.ID {
+		case "yes":
+			c.yesIdx = i
+		case "no":
+			c.noIdx = i
+		}
+		c.any[Normalize(o.ID)] = i
+		for _, l := range langs {
+			textLang := l
+			if o.Lang != "" {
+				textLang = o.Lang
+			}
+			text, ok := texts.Message(textLang, label)
+			if !ok {
+				continue
+			}
+			n := Normalize(text)
+			if c.labels[l] == nil {
+				c.labels[l] = map[string]int{}
+			}
+			c.labels[l][n] = i
+			if _, taken := c.any[n]; !taken {
+				c.any[n] = i
+			}
+		}
+	}
+}
+
+// resolve turns a goto into a full step key: "step" is in the same flow, "flow.step"
+// names another flow's step.
+func resolve(f *Flow, target string) string {
+	if strings.Contains(target, ".") {
+		return target
+	}
+	return f.Name + "." + target
+}
+
+func words(texts Texts, lang, id string) []string {
+	msg, ok := texts.Message(lang, id)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, w := range strings.Split(msg, ",") {
+		if n := Normalize(w); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// ErrLoop means the flows moved through too many steps without waiting for input.
+var ErrLoop = errors.New("flow: too many steps without input")
+
+// Step applies one input to a state at time now. It never changes s's maps or slices:
+// the returned state shares what it did not change.
+func (e *Engine) Step(s State, in Input, now time.Time) (State, Reply, []Effect, error) {
+	r := run{e: e, s: s, now: now}
+	r.s.LastSeen = now.Unix()
+	err := r.handle(in)
+	r.reply.Lang = r.s.Lang
+	return r.s, r.reply, r.effects, err
+}
+
+// run is the scratch of one Step call.
+type run struct {
+	e       *Engine
+	s       State
+	now     time.Time
+	reply   Reply
+	effects []Effect
+	from    string
+	varsOwn bool
+	profOwn bool
+}
+
+func (r *run) handle(in Input) error {
+	e := r.e
+	cur := e.steps[r.s.Step]
+	if cur == nil || cur.End {
+		// A new participant, one whose conversation ended, or one whose step no longer
+		// exists after a change of flows.
+		if r.s.Step == "" || cur != nil {
+			if r.s.Created == 0 {
+				r.s.Created = r.now.Unix()
+			}
+			if r.s.Lang == "" {
+				r.s.Lang = e.pickLang(in.Lang)
+			}
+			return r.enter(WelcomeStep)
+		}
+		return r.enter(HomeStep)
+	}
+	r.from = cur.key
+	if r.s.Deadline != 0 && r.now.Unix() >= r.s.Deadline && cur.timeout != "" {
+		return r.enter(cur.timeout)
+	}
+	switch in.Kind {
+	case Tick:
+		return nil
+	case Media:
+		r.say(Message{ID: "common.unsupported"})
+		r.wait(cur)
+		return nil
+	case Button:
+		if in.Step != cur.key {
+			return r.expired(cur)
+		}
+		for i, o := range cur.Choose {
+			if o.ID == in.Option {
+				return r.choose(cur, i)
+			}
+		}
+		return r.expired(cur)
+	}
+	return r.text(cur, in.Text)
+}
+
+func (r *run) text(cur *compiled, raw string) error {
+	e := r.e
+	trimmed := strings.TrimSpace(raw)
+	if trimmed == "" {
+		r.say(Message{ID: "reprompt.empty"})
+		r.wait(cur)
+		return nil
+	}
+	if strings.HasPrefix(trimmed, "/") {
+		name, _, _ := strings.Cut(strings.ToLower(trimmed[1:]), "@")
+		if target, ok := e.slash[strings.TrimSpace(name)]; ok {
+			return r.enter(target)
+		}
+	}
+	t := Normalize(trimmed)
+	if target, ok := e.commands[t]; ok && t != "" {
+		return r.enter(target)
+	}
+	if len(cur.Choose) > 0 {
+		if i := cur.match(e, r.s.Lang, t); i >= 0 {
+			return r.choose(cur, i)
+		}
+	}
+	if cur.Ask != nil {
+		value, ok := e.validate(cur.Ask.Validate, trimmed)
+		if ok {
+			r.setVar(cur.Ask.Save, value)
+			return r.enter(resolve(cur.flow, cur.Ask.Goto))
+		}
+	}
+	return r.miss(cur, trimmed)
+}
+
+func (c *compiled) match(e *Engine, lang, t string) int {
+	if t == "" {
+		return -1
+	}
+	if n, err := strconv.Atoi(t); err == nil {
+		if n >= 1 && n <= len(c.Choose) {
+			return n - 1
+		}
+		return -1
+	}
+	if i, ok := c.labels[lang][t]; ok {
+		return i
+	}
+	if i, ok := c.any[t]; ok {
+		return i
+	}
+	if c.yesIdx >= 0 && e.yes[t] {
+		return c.yesIdx
+	}
+	if c.noIdx >= 0 && e.no[t] {
+		return c.noIdx
+	}
+	return -1
+}
+
+func (r *run) miss(cur *compiled, raw string) error {
+	r.s.Misses++
+	if len(cur.Choose) > 0 && cur.Ask == nil && cur.key != LanguageStep {
+		if sc := scriptOf(raw); sc != "" && sc != r.e.scripts[r.s.Lang] {
+			// Text in another script than the chosen language: the participant may not
+			// read this language at all, so offer the languages by their own names.
+			r.say(Message{ID: "reprompt.script"})
+			return r.enter(LanguageStep)
+		}
+	}
+	if cur.Ask != nil {
+		r.say(invalidMessage(cur.Ask.Validate))
+	} else {
+		r.say(Message{ID: "reprompt.choice", Params: map[string]string{"Max": strconv.Itoa(len(cur.Choose))}})
+	}
+	if r.s.Misses >= MaxMisses {
+		r.say(Message{ID: "reprompt.guide"})
+	}
+	r.wait(cur)
+	return nil
+}
+
+func invalidMessage(validator string) Message {
+	kind, arg, _ := strings.Cut(validator, ":")
+	m := Message{ID: "invalid." + kind}
+	if kind == "int" {
+		lo, hi, _ := strings.Cut(arg, "-")
+		m.Params = map[string]string{"Min": lo, "Max": hi}
+	}
+	return m
+}
+
+func (r *run) expired(cur *compiled) error {
+	r.say(Message{ID: "common.expired"})
+	return r.enter(cur.key)
+}
+
+func (r *run) choose(cur *compiled, i int) error {
+	o := cur.Choose[i]
+	if cur.Save != "" {
+		r.setVar(cur.Save, o.ID)
+	}
+	if o.Lang != "" {
+		r.s.Lang = o.Lang
+	}
+	redirect := r.act(cur.Then)
+	if rd := r.act(o.Do); rd != "" {
+		redirect = rd
+	}
+	if redirect != "" {
+		return r.enter(redirect)
+	}
+	return r.enter(cur.targets[i])
+}
+
+// wait leaves the participant at cur, showing its options again.
+func (r *run) wait(cur *compiled) {
+	r.s.Step = cur.key
+	r.reply.Options = cur.choices
+	r.reply.Step = cur.key
+}
+
+func (r *run) enter(key string) error {
+	for hop := 0; hop < maxHops; hop++ {
+		c := r.e.steps[key]
+		if c == nil {
+			return fmt.Errorf("flow: no step %q", key)
+		}
+		r.s.Step, r.s.Misses, r.s.Deadline = key, 0, 0
+		if redirect := r.act(c.Do); redirect != "" {
+			key = redirect
+			continue
+		}
+		for _, s := range c.Say {
+			r.sayStep(s)
+		}
+		if len(c.Choose) > 0 || c.Ask != nil {
+			r.wait(c)
+			if c.Timeout > 0 {
+				r.s.Deadline = r.now.Add(time.Duration(c.Timeout)).Unix()
+			}
+			return nil
+		}
+		if c.End {
+			r.reply.Options, r.reply.Step = nil, ""
+			return nil
+		}
+		key = c.next
+	}
+	return ErrLoop
+}
+
+func (r *run) say(m Message) { r.reply.Texts = append(r.reply.Texts, m) }
+
+func (r *run) sayStep(s Say) {
+	switch s.Show {
+	case "plan":
+		r.showPlan("plan.header", "plan.empty")
+		return
+	case "data":
+		r.showData()
+		return
+	}
+	m := Message{ID: s.ID}
+	if len(s.Params) > 0 {
+		m.Params = make(map[string]string, len(s.Params))
+		for k, v := range s.Params {
+			m.Params[k] = r.expand(v)
+		}
+	}
+	if len(s.Refs) > 0 {
+		m.Refs = make(map[string]string, len(s.Refs))
+		for k, v := range s.Refs {
+			m.Refs[k] = r.expand(v)
+		}
+	}
+	if s.Count != "" {
+		n, _ := strconv.Atoi(r.expand(s.Count))
+		m.Count = &n
+	}
+	r.say(m)
+}
+
+func (r *run) showPlan(header, empty string) {
+	if len(r.s.Plan) == 0 {
+		if empty != "" {
+			r.say(Message{ID: empty})
+		}
+		return
+	}
+	n := len(r.s.Plan)
+	r.say(Message{ID: header, Count: &n})
+	for _, topic := range r.s.Plan {
+		r.say(Message{ID: "plan.item", Refs: map[string]string{"Topic": "topic." + topic}})
+	}
+}
+
+func (r *run) showData() {
+	s := r.s
+	r.say(Message{ID: "data.header"})
+	r.say(Message{ID: "data.language", Refs: map[string]string{"Language": "language.name"}})
+	if s.Channel != "" {
+		r.say(Message{ID: "data.channel", Params: map[string]string{"Channel": s.Channel, "Address": s.Address}})
+	}
+	r.say(Message{ID: "data.since", Params: map[string]string{"Date": day(s.Created)}})
+	if len(s.Plan) > 0 {
+		r.showPlan("data.plan", "")
+	}
+	if n := len(s.Feedback); n > 0 {
+		r.say(Message{ID: "data.feedback", Count: &n})
+		for _, f := range s.Feedback {
+			r.say(Message{ID: "data.feedback.item", Params: map[string]string{
+				"Date": day(f.At), "Rating": f.Rating, "Comment": f.Comment}})
+		}
+	}
+	days := r.e.cfg.TranscriptDays
+	r.say(Message{ID: "data.transcript", Count: &days})
+}
+
+func day(unix int64) string { return time.Unix(unix, 0).UTC().Format("2006-01-02") }
+
+// act runs actions and returns the step a start action jumps to, if any.
+func (r *run) act(actions []Action) (redirect string) {
+	for _, a := range actions {
+		switch a.Kind {
+		case "set":
+			keys := make([]string, 0, len(a.Args))
+			for k := range a.Args {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				r.setVar(k, r.expand(a.Args[k]))
+			}
+		case "plan_add":
+			topic := r.expand(a.Arg)
+			if topic != "" && !contains(r.s.Plan, topic) {
+				r.s.Plan = append(r.s.Plan[:len(r.s.Plan):len(r.s.Plan)], topic)
+			}
+		case "plan_clear":
+			r.s.Plan = nil
+		case "start":
+			redirect = a.Arg + "." + r.e.flowStart(a.Arg)
+		case "feedback":
+			fb := Feedback{At: r.now.Unix(), Rating: r.expand(a.Args["rating"]),
+				Comment: r.expand(a.Args["comment"]), Lang: r.s.Lang}
+			kept := r.s.Feedback
+			if len(kept) >= maxFeedback {
+				kept = kept[len(kept)-maxFeedback+1:]
+			}
+			r.s.Feedback = append(kept[:len(kept):len(kept)], fb)
+			r.effects = append(r.effects, Effect{Kind: "feedback", Args: map[string]string{
+				"rating": fb.Rating, "comment": fb.Comment, "lang": fb.Lang,
+				"at": strconv.FormatInt(fb.At, 10)}})
+		case "handoff":
+			r.effects = append(r.effects, Effect{Kind: "handoff", Args: map[string]string{
+				"reason": r.expand(a.Arg), "lang": r.s.Lang}})
+		case "forget":
+			r.effects = append(r.effects, Effect{Kind: "forget"})
+		default: // book, cancel: carried out by the service that owns them
+			args := map[string]string{}
+			for k, v := range a.Args {
+				args[k] = r.expand(v)
+			}
+			if a.Arg != "" {
+				args["arg"] = r.expand(a.Arg)
+			}
+			r.effects = append(r.effects, Effect{Kind: a.Kind, Args: args})
+		}
+	}
+	return redirect
+}
+
+func (e *Engine) flowStart(flow string) string {
+	for _, c := range e.steps {
+		if c.flow.Name == flow {
+			return c.flow.Start
+		}
+	}
+	return ""
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// setVar writes a variable, or a profile field when the name starts with "profile.";
+// the maps are copied on the first write so the caller's state stays untouched.
+func (r *run) setVar(name, value string) {
+	if name == "" {
+		return
+	}
+	if len(value) > maxSaved {
+		value = truncate(value, maxSaved)
+	}
+	if field, ok := strings.CutPrefix(name, "profile."); ok {
+		if !r.profOwn {
+			r.s.Profile = cloneMap(r.s.Profile)
+			r.profOwn = true
+		}
+		r.s.Profile[field] = value
+		return
+	}
+	if !r.varsOwn {
+		r.s.Vars = cloneMap(r.s.Vars)
+		r.varsOwn = true
+	}
+	r.s.Vars[name] = value
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// truncate cuts s to at most n bytes without splitting a rune.
+func truncate(s string, n int) string {
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// expand replaces $name with the variable's value; $from is the step the input came
+// in at, $step the current step, $lang the language, $profile.x a profile field.
+func (r *run) expand(v string) string {
+	if !strings.Contains(v, "$") {
+		return v
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(v, '$')
+		if i < 0 {
+			b.WriteString(v)
+			return b.String()
+		}
+		b.WriteString(v[:i])
+		j := i + 1
+		for j < len(v) && (isNameByte(v[j]) || v[j] == '.' && strings.HasPrefix(v[i+1:], "profile.")) {
+			j++
+		}
+		b.WriteString(r.lookup(v[i+1 : j]))
+		v = v[j:]
+	}
+}
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
+}
+
+func (r *run) lookup(name string) string {
+	switch name {
+	case "from":
+		return r.from
+	case "step":
+		return r.s.Step
+	case "lang":
+		return r.s.Lang
+	}
+	if field, ok := strings.CutPrefix(name, "profile."); ok {
+		return r.s.Profile[field]
+	}
+	return r.s.Vars[name]
+}
+
+func (e *Engine) pickLang(hint string) string {
+	hint = strings.ToLower(hint)
+	if base, _, _ := strings.Cut(hint, "-"); e.langs[base] {
+		return base
+	}
+	return e.cfg.DefaultLang
+}

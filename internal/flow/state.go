@@ -1,0 +1,86 @@
+package flow
+
+// State is everything the engine knows of one participant; the store keeps it as one
+// record. Times are Unix seconds, which keeps the record small in Redis.
+type State struct {
+	ID       string            `json:"id"`
+	Channel  string            `json:"ch,omitempty"`
+	Address  string            `json:"ad,omitempty"`
+	Lang     string            `json:"l,omitempty"`
+	Step     string            `json:"s,omitempty"`
+	Misses   int               `json:"m,omitempty"`
+	Deadline int64             `json:"d,omitempty"`
+	Vars     map[string]string `json:"v,omitempty"`
+	Profile  map[string]string `json:"pr,omitempty"`
+	Plan     []string          `json:"pl,omitempty"`
+	Feedback []Feedback        `json:"fb,omitempty"`
+	Created  int64             `json:"c,omitempty"`
+	LastSeen int64             `json:"ls,omitempty"`
+}
+
+// Feedback is one rating with its optional comment, as given.
+type Feedback struct {
+	At      int64  `json:"t"`
+	Rating  string `json:"r"`
+	Comment string `json:"c,omitempty"`
+	Lang    string `json:"l,omitempty"`
+}
+
+// maxFeedback caps the feedback kept on the profile; reports read the feedback stream.
+const maxFeedback = 20
+
+// InputKind says what arrived.
+type InputKind uint8
+
+const (
+	// Text is a typed message.
+	Text InputKind = iota
+	// Button is a pressed inline button that names the step it was shown at.
+	Button
+	// Media is a photo, voice message, document, sticker or location: nothing to read.
+	Media
+	// Tick is the scheduler's nudge: it only fires timeouts.
+	Tick
+)
+
+// Input is one thing the participant did.
+type Input struct {
+	Kind   InputKind
+	Text   string
+	Step   string // Button: the step the button belongs to
+	Option string // Button: the option id
+	Lang   string // a language hint from the channel (Telegram's language_code)
+}
+
+// Reply is what one input makes the bot say: one message per channel.
+type Reply struct {
+	Lang    string   `json:"l"`
+	Texts   []Message `json:"t,omitempty"`
+	Options []Choice `json:"o,omitempty"`
+	// Step is the step the options belong to, so a button can name it.
+	Step string `json:"s,omitempty"`
+}
+
+// Empty reports whether there is nothing to send.
+func (r Reply) Empty() bool { return len(r.Texts) == 0 && len(r.Options) == 0 }
+
+// Message is one localised message to render.
+type Message struct {
+	ID     string            `json:"id"`
+	Params map[string]string `json:"p,omitempty"`
+	Refs   map[string]string `json:"r,omitempty"`
+	Count  *int              `json:"n,omitempty"`
+}
+
+// Choice is one option as shown: Label is a message id rendered in Lang when set.
+type Choice struct {
+	ID    string `json:"id"`
+	Label string `json:"lb"`
+	Lang  string `json:"l,omitempty"`
+}
+
+// Effect is work outside the state that the bot service carries out.
+type Effect struct {
+	Kind string            // handoff, feedback, forget, book, cancel
+	Args map[string]string // resolved arguments
+}

@@ -1,0 +1,142 @@
+package i18n
+
+import (
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+	"gopkg.in/yaml.v3"
+
+	"github.com/guidebot/guidebot/internal/flow"
+)
+
+// Source is the language every other locale is checked against.
+const Source = "en"
+
+// Catalog is the loaded locales.
+type Catalog struct {
+	bundle     *goi18n.Bundle
+	langs      []string
+	messages   map[string]map[string]*goi18n.Message // language → id → message
+	lines      map[string]map[string]int             // language → id → line in its file
+	files      map[string]string                     // language → file name
+	localizers map[string]*goi18n.Localizer
+	def        string
+}
+
+// Load reads every <lang>.yaml at the top of fsys. defaultLang is the fallback after
+// the participant's language; English comes last.
+func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("i18n: list: %w", err)
+	}
+	c := &Catalog{
+		bundle:     goi18n.NewBundle(language.English),
+		messages:   map[string]map[string]*goi18n.Message{},
+		lines:      map[string]map[string]int{},
+		files:      map[string]string{},
+		localizers: map[string]*goi18n.Localizer{},
+		def:        defaultLang,
+	}
+	c.bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: read %s: %w", name, err)
+		}
+		mf, err := c.bundle.ParseMessageFileBytes(data, name)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		lang := strings.TrimSuffix(name, ".yaml")
+		if mf.Tag.String() != lang {
+			return nil, fmt.Errorf("i18n: %s: file name must be a plain language code", name)
+		}
+		c.langs = append(c.langs, lang)
+		c.files[lang] = name
+		c.messages[lang] = map[string]*goi18n.Message{}
+		for _, m := range mf.Messages {
+			c.messages[lang][m.ID] = m
+		}
+		c.lines[lang] = keyLines(data)
+	}
+	if c.messages[Source] == nil {
+		return nil, fmt.Errorf("i18n: the source locale %s.yaml is missing", Source)
+	}
+	if c.messages[defaultLang] == nil {
+		return nil, fmt.Errorf("i18n: DEFAULT_LANGUAGE %q has no locale file", defaultLang)
+	}
+	sort.Strings(c.langs)
+	for _, l := range c.langs {
+		c.localizers[l] = goi18n.NewLocalizer(c.bundle, l, defaultLang, Source)
+	}
+	return c, nil
+}
+
+// keyLines maps each top-level key to its line, for messages that point at the file.
+func keyLines(data []byte) map[string]int {
+	var root yaml.Node
+	out := map[string]int{}
+	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
+		return out
+	}
+	doc := root.Content[0]
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		out[doc.Content[i].Value] = doc.Content[i].Line
+	}
+	return out
+}
+
+// Languages lists the loaded language codes, sorted.
+func (c *Catalog) Languages() []string { return c.langs }
+
+// Has reports whether lang has a locale.
+func (c *Catalog) Has(lang string) bool { return c.messages[lang] != nil }
+
+// Message returns the "other" form of a message in exactly that language.
+func (c *Catalog) Message(lang, id string) (string, bool) {
+	m, ok := c.messages[lang][id]
+	if !ok {
+		return "", false
+	}
+	return m.Other, true
+}
+
+// Render localises one message in lang, falling back to DEFAULT_LANGUAGE and then
+// English for a message the language lacks. Refs are message ids rendered first.
+func (c *Catalog) Render(lang string, m flow.Message) string {
+	loc := c.localizers[lang]
+	if loc == nil {
+		loc = c.localizers[c.def]
+	}
+	data := make(map[string]any, len(m.Params)+len(m.Refs)+1)
+	for k, v := range m.Params {
+		data[k] = v
+	}
+	for k, id := range m.Refs {
+		data[k] = c.Render(lang, flow.Message{ID: id})
+	}
+	cfg := &goi18n.LocalizeConfig{MessageID: m.ID, TemplateData: data}
+	if m.Count != nil {
+		cfg.PluralCount = *m.Count
+		data["Count"] = *m.Count
+	}
+	out, err := loc.Localize(cfg)
+	if err != nil {
+		// check prevents this; an id is more useful to a guide than an empty message.
+		return m.ID
+	}
+	return out
+}
+
+// Label renders an option's label: in the option's own language when it has one.
+func (c *Catalog) Label(lang string, ch flow.Choice) string {
+	if ch.Lang != "" {
+		lang = ch.Lang
+	}
+	return c.Render(lang, flow.Message{ID: ch.Label})
+}

@@ -1,0 +1,3 @@
+// Package server is guidebot's HTTP surface: health, readiness, metrics, and the
+// routes channel adapters mount.
+package server

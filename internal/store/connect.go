@@ -1,0 +1,35 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Connect opens REDIS_URL, or starts an embedded in-process Redis-compatible server
+// when url is empty so that there is one code path. close stops both.
+func Connect(ctx context.Context, url string) (rdb redis.UniversalClient, embedded bool, close func(), err error) {
+	if url == "" {
+		srv, err := miniredis.Run()
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("embedded redis: %w", err)
+		}
+		c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+		return c, true, func() { c.Close(); srv.Close() }, nil
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, false, nil, fmt.Errorf("REDIS_URL is not a redis:// URL: %w", err)
+	}
+	c := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		c.Close()
+		return nil, false, nil, fmt.Errorf("REDIS_URL: cannot reach Redis at %s: %w", opt.Addr, err)
+	}
+	return c, false, func() { c.Close() }, nil
+}

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// group is the consumer group every sender of a channel belongs to, so each outbox
+// entry goes to exactly one replica.
+const group = "senders"
+
+// Entry is one outbox message as read by a sender.
+type Entry struct {
+	ID      string
+	Payload string
+}
+
+// OutboxReader reads a channel's outbox through the consumer group.
+type OutboxReader struct {
+	rdb      redis.UniversalClient
+	stream   string
+	consumer string
+}
+
+// Outbox returns a reader of channel's outbox for one consumer (a replica's sender).
+func (s *Store) Outbox(ctx context.Context, channel, consumer string) (*OutboxReader, error) {
+	stream := s.keys.stream(Outbox(channel))
+	err := s.rdb.XGroupCreateMkStream(ctx, stream, group, "0").Err()
+	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return nil, fmt.Errorf("store: outbox group: %w", err)
+	}
+	return &OutboxReader{rdb: s.rdb, stream: stream, consumer: consumer}, nil
+}
+
+// Read returns up to count new entries, waiting up to block (negative: not at all).
+func (o *OutboxReader) Read(ctx context.Context, count int, block time.Duration) ([]Entry, error) {
+	res, err := o.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group: group, Consumer: o.consumer, Streams: []string{o.stream, ">"},
+		Count: int64(count), Block: block,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox read: %w", err)
+	}
+	var out []Entry
+	for _, st := range res {
+		out = append(out, entries(st.Messages)...)
+	}
+	return out, nil
+}
+
+// Reclaim takes over entries another consumer read but did not finish within minIdle
+// (it crashed, or a send is being retried).
+func (o *OutboxReader) Reclaim(ctx context.Context, minIdle time.Duration, count int) ([]Entry, error) {
+	msgs, _, err := o.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+		Stream: o.stream, Group: group, Consumer: o.consumer, MinIdle: minIdle, Start: "0", Count: int64(count),
+	}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("store: outbox reclaim: %w", err)
+	}
+	return entries(msgs), nil
+}
+
+// Done acknowledges and deletes delivered (or permanently failed) entries.
+func (o *OutboxReader) Done(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	pipe := o.rdb.TxPipeline()
+	pipe.XAck(ctx, o.stream, group, ids...)
+	pipe.XDel(ctx, o.stream, ids...)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: outbox done: %w", err)
+	}
+	return nil
+}
+
+func entries(msgs []redis.XMessage) []Entry {
+	out := make([]Entry, 0, len(msgs))
+	for _, m := range msgs {
+		p, _ := m.Values["m"].(string)
+		out = append(out, Entry{ID: m.ID, Payload: p})
+	}
+	return out
+}

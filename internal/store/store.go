@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/internal/flow"
+)
+
+// Options tune retention.
+type Options struct {
+	Prefix        string        // prepended to every key; tests use their own
+	DedupeTTL     time.Duration // how long a provider message id is remembered [24h]
+	TranscriptTTL time.Duration // [30 days]
+	TranscriptCap int           // entries kept per participant [50]
+}
+
+// Store is the Redis side of guidebot.
+type Store struct {
+	rdb  redis.UniversalClient
+	keys keys
+	opt  Options
+}
+
+// New returns a Store on rdb.
+func New(rdb redis.UniversalClient, opt Options) *Store {
+	if opt.DedupeTTL == 0 {
+		opt.DedupeTTL = 24 * time.Hour
+	}
+	if opt.TranscriptTTL == 0 {
+		opt.TranscriptTTL = 30 * 24 * time.Hour
+	}
+	if opt.TranscriptCap == 0 {
+		opt.TranscriptCap = 50
+	}
+	return &Store{rdb: rdb, keys: keys{opt.Prefix}, opt: opt}
+}
+
+// Client is the Redis client, for the outbox and readiness checks.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Record is a participant's state with the version it was read at.
+type Record struct {
+	Version int64
+	State   flow.State
+}
+
+// ErrDuplicate means the provider message id was handled before.
+var ErrDuplicate = errors.New("store: duplicate message")
+
+// ErrConflict means another message for the participant committed first.
+var ErrConflict = errors.New("store: version conflict")
+
+// Load reads a participant in one round trip and reports a message id seen before.
+func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
+	pipe := s.rdb.Pipeline()
+	get := pipe.HMGet(ctx, s.keys.state(id), "v", "d")
+	var seen *redis.IntCmd
+	if msgID != "" {
+		seen = pipe.Exists(ctx, s.keys.seen(id, msgID))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return Record{}, fmt.Errorf("store: load: %w", err)
+	}
+	if seen != nil && seen.Val() > 0 {
+		return Record{}, ErrDuplicate
+	}
+	vals := get.Val()
+	var rec Record
+	if len(vals) == 2 && vals[0] != nil && vals[1] != nil {
+		v, _ := vals[0].(string)
+		d, _ := vals[1].(string)
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return Record{}, fmt.Errorf("store: load %s: bad version %q", id, v)
+		}
+		rec.Version = n
+		if err := json.Unmarshal([]byte(d), &rec.State); err != nil {
+			return Record{}, fmt.Errorf("store: load %s: %w", id, err)
+		}
+	}
+	return rec, nil
+}
+
+// Commit is everything one handled message changes, written atomically.
+type Commit struct {
+	ID         string
+	MsgID      string // dedupe key; "" for none
+	Version    int64  // the version the state was read at
+	State      flow.State
+	Forget     bool     // delete the participant instead of saving
+	Transcript []string // entries to append
+	Appends    []Append // stream entries: outbox messages, feedback, handoff requests
+}
+
+// Append is one entry for a stream; Stream is "outbox:<channel>", "feedback", ….
+type Append struct {
+	Stream  string
+	Payload string
+}
+
+// Outbox names a channel's outbox stream for an Append.
+func Outbox(channel string) string { return "outbox:" + channel }
+
+// commitScript checks the version, claims the dedupe key, saves or deletes the state,
+// appends the transcript and the stream entries: all or nothing.
+var commitScript = redis.NewScript(`
+local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if v ~= tonumber(ARGV[1]) then return -1 end
+if ARGV[3] ~= '0' then
+  if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then return -2 end
+end
+local nv = v + 1
+local n = tonumber(ARGV[6])
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1], KEYS[3])
+  nv = 0
+else
+  redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
+  if n > 0 then
+    redis.call('RPUSH', KEYS[3], unpack(ARGV, 7, 6 + n))
+    redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
+    redis.call('EXPIRE', KEYS[3], ARGV[5])
+  end
+end
+local i = 7 + n
+for k = 4, #KEYS do
+  redis.call('XADD', KEYS[k], '*', 'm', ARGV[i])
+  i = i + 1
+end
+return nv
+`)
+
+// Commit writes c in one round trip. It returns the new version, ErrConflict when
+// another message won the race, or ErrDuplicate when the message id was taken.
+func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
+	data := ""
+	if !c.Forget {
+		b, err := json.Marshal(c.State)
+		if err != nil {
+			return 0, fmt.Errorf("store: encode: %w", err)
+		}
+		data = string(b)
+	}
+	ttl := "0"
+	seenKey := s.keys.state(c.ID) // any key of the same slot when there is no id
+	if c.MsgID != "" {
+		ttl = strconv.Itoa(int(s.opt.DedupeTTL / time.Second))
+		seenKey = s.keys.seen(c.ID, c.MsgID)
+	}
+	keys := make([]string, 0, 3+len(c.Appends))
+	keys = append(keys, s.keys.state(c.ID), seenKey, s.keys.transcript(c.ID))
+	args := make([]any, 0, 6+len(c.Transcript)+len(c.Appends))
+	args = append(args, c.Version, data, ttl, s.opt.TranscriptCap,
+		int(s.opt.TranscriptTTL/time.Second), len(c.Transcript))
+	for _, t := range c.Transcript {
+		args = append(args, t)
+	}
+	for _, a := range c.Appends {
+		keys = append(keys, s.keys.stream(a.Stream))
+		args = append(args, a.Payload)
+	}
+	n, err := commitScript.Run(ctx, s.rdb, keys, args...).Int64()
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("store: commit: %w", err)
+	case n == -1:
+		return 0, ErrConflict
+	case n == -2:
+		return 0, ErrDuplicate
+	}
+	return n, nil
+}
+
+// Transcript returns a participant's kept transcript entries, oldest first.
+func (s *Store) Transcript(ctx context.Context, id string) ([]string, error) {
+	out, err := s.rdb.LRange(ctx, s.keys.transcript(id), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: transcript: %w", err)
+	}
+	return out, nil
+}
+
+// MemoryUsage reports Redis's MEMORY USAGE of a participant's state record.
+func (s *Store) MemoryUsage(ctx context.Context, id string) (int64, error) {
+	n, err := s.rdb.MemoryUsage(ctx, s.keys.state(id)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("store: memory usage: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,2 @@
+// Package storetest gives tests a real Redis with a key prefix of their own.
+package storetest

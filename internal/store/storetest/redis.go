@@ -1,0 +1,100 @@
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis returns a client for this test and a key prefix no other test uses, so runs
+// never collide. It prefers REDIS_URL, then a redis-server on PATH started on a free
+// port, then the embedded server. Keys under the prefix are removed at the end.
+func Redis(t testing.TB) (redis.UniversalClient, string) {
+	t.Helper()
+	var rdb *redis.Client
+	switch url := os.Getenv("REDIS_URL"); {
+	case url != "":
+		opt, err := redis.ParseURL(url)
+		if err != nil {
+			t.Fatalf("REDIS_URL: %v", err)
+		}
+		rdb = redis.NewClient(opt)
+	default:
+		rdb = redis.NewClient(&redis.Options{Addr: startServer(t)})
+	}
+	ctx := context.Background()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("redis: %v", err)
+	}
+	prefix := "test:" + randomHex() + ":"
+	t.Cleanup(func() {
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		rdb.Close()
+	})
+	return rdb, prefix
+}
+
+// Addr returns the address of a Redis server for this test (for a child process).
+func Addr(t testing.TB) string {
+	t.Helper()
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		opt, err := redis.ParseURL(url)
+		if err != nil {
+			t.Fatalf("REDIS_URL: %v", err)
+		}
+		return opt.Addr
+	}
+	return startServer(t)
+}
+
+func startServer(t testing.TB) string {
+	if path, err := exec.LookPath("redis-server"); err == nil {
+		port := freePort(t)
+		cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no")
+		if err := cmd.Start(); err == nil {
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			addr := "127.0.0.1:" + strconv.Itoa(port)
+			for i := 0; i < 200; i++ {
+				if c, err := net.Dial("tcp", addr); err == nil {
+					c.Close()
+					return addr
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			t.Fatalf("redis-server on %s did not start", addr)
+		}
+	}
+	srv := miniredis.RunT(t)
+	return srv.Addr()
+}
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func randomHex() string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return hex.EncodeToString(b)
+}
