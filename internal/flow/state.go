@@ -54,9 +54,9 @@ type Input struct {
 
 // Reply is what one input makes the bot say: one message per channel.
 type Reply struct {
-	Lang    string   `json:"l"`
+	Lang    string    `json:"l"`
 	Texts   []Message `json:"t,omitempty"`
-	Options []Choice `json:"o,omitempty"`
+	Options []Choice  `json:"o,omitempty"`
 	// Step is the step the options belong to, so a button can name it.
 	Step string `json:"s,omitempty"`
 }

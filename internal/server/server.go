@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-
 // Server holds the routes.
 type Server struct {
 	mux      *http.ServeMux

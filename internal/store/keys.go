@@ -1,5 +1,7 @@
 package store
 
+import "time"
+
 // Keys of one participant share the hash tag {p:ID}, so the commit script stays valid
 // on Redis Cluster; the streams are shared by all participants.
 type keys struct{ prefix string }
@@ -11,3 +13,5 @@ func (k keys) seen(id, msgID string) string {
 }
 func (k keys) outbox(channel string) string { return k.prefix + "gb:outbox:" + channel }
 func (k keys) stream(name string) string    { return k.prefix + "gb:" + name }
+
+func secs(n int) time.Duration { return time.Duration(n) * time.Second }
