@@ -45,6 +45,9 @@ type Outbound struct {
 	To          string     `json:"to"`
 	Participant string     `json:"p"`
 	Reply       flow.Reply `json:"r"`
+	// System marks a channel's own notice (an opt-out confirmation) that goes out even
+	// to a suppressed participant.
+	System bool `json:"sys,omitempty"`
 }
 
 // Renderer localises messages; the i18n catalog is one.
