@@ -16,6 +16,7 @@ const usage = `usage: guidebot [serve | chat [--lang CODE] | check]
   serve   run the service (the default)
   chat    talk to the flows in this terminal: one message per line on standard input
   check   validate flows and locales; non-zero exit and a list on any problem
+  health  ask a running service on HTTP_ADDR for /healthz (the Docker HEALTHCHECK)
 `
 
 func main() {
@@ -38,6 +39,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = chat(ctx, args, getenv, stdin, stdout, stderr)
 	case "check":
 		return check(getenv, stdout, stderr)
+	case "health":
+		err = health(ctx, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

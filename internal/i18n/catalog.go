@@ -72,7 +72,7 @@ func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
 	}
 	sort.Strings(c.langs)
 	for _, l := range c.langs {
-		c.localizers[l] = goi18n.NewLocalizer(c.bundle, l, defaultLang, Source)
+		c.localizers[l] = goi18n.NewLocalizer(c.bundle, l)
 	}
 	return c, nil
 }
@@ -109,9 +109,9 @@ func (c *Catalog) Message(lang, id string) (string, bool) {
 // Render localises one message in lang, falling back to DEFAULT_LANGUAGE and then
 // English for a message the language lacks. Refs are message ids rendered first.
 func (c *Catalog) Render(lang string, m flow.Message) string {
-	loc := c.localizers[lang]
+	loc := c.localizer(lang, m.ID)
 	if loc == nil {
-		loc = c.localizers[c.def]
+		return m.ID // check prevents this; an id helps a guide more than nothing
 	}
 	data := make(map[string]any, len(m.Params)+len(m.Refs)+1)
 	for k, v := range m.Params {
@@ -127,10 +127,20 @@ func (c *Catalog) Render(lang string, m flow.Message) string {
 	}
 	out, err := loc.Localize(cfg)
 	if err != nil {
-		// check prevents this; an id is more useful to a guide than an empty message.
 		return m.ID
 	}
 	return out
+}
+
+// localizer picks the first language of lang → DEFAULT_LANGUAGE → English that has
+// the message; go-i18n itself only falls back to the bundle's default.
+func (c *Catalog) localizer(lang, id string) *goi18n.Localizer {
+	for _, l := range [3]string{lang, c.def, Source} {
+		if _, ok := c.messages[l][id]; ok {
+			return c.localizers[l]
+		}
+	}
+	return nil
 }
 
 // Label renders an option's label: in the option's own language when it has one.

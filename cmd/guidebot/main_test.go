@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/guidebot/guidebot/internal/store/storetest"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func runCmd(t *testing.T, vars map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut, env(vars))
+	return code, out.String(), errOut.String()
+}
+
+func TestChatEmbedded(t *testing.T) {
+	code, out, errOut := runCmd(t, nil, "hello\n1\nmenu\n", "chat")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Vilket språk", "8. Suomi", "Okej, jag skriver på svenska.", "7. Mina uppgifter"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "embedded") {
+		t.Errorf("no warning about the embedded Redis: %q", errOut)
+	}
+}
+
+func TestChatLangAndBadInput(t *testing.T) {
+	long := strings.Repeat("x", 10000)
+	code, out, errOut := runCmd(t, nil, "سلام\n\n99\n🙂\n"+long+"\n", "chat", "--lang", "ar")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"العربية", "1 إلى 8"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, _ := runCmd(t, nil, "", "chat", "--lang", "xx"); code == 0 {
+		t.Error("--lang xx accepted")
+	}
+}
+
+// With REDIS_URL the conversation survives a restart of the command.
+func TestChatSurvivesRestart(t *testing.T) {
+	url := "redis://" + storetest.Addr(t) + "/0"
+	vars := map[string]string{"REDIS_URL": url}
+	who := "restart-" + filepath.Base(t.TempDir())
+	if code, _, e := runCmd(t, vars, "hello\n2\n", "chat", "--as", who); code != 0 {
+		t.Fatal(e)
+	}
+	code, out, e := runCmd(t, vars, "my plan\n", "chat", "--as", who)
+	if code != 0 || !strings.Contains(out, "Your plan is empty.") {
+		t.Fatalf("second run (exit %d) did not continue in English:\n%s%s", code, out, e)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	if code, out, e := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: 8 flows") {
+		t.Fatalf("shipped content: exit %d\n%s%s", code, out, e)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"welcome.yaml", "main.yaml", "handoff.yaml", "privacy.yaml", "plan.yaml", "intake.yaml", "feedback.yaml", "cards.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "flows", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "feedback.yaml" {
+			data = bytes.Replace(data, []byte("goto: comment"), []byte("goto: coment"), 1)
+			data = bytes.Replace(data, []byte("validate: nonempty"), []byte("validate: nonemty"), 1)
+		}
+		os.WriteFile(filepath.Join(dir, name), data, 0o644)
+	}
+	code, _, errOut := runCmd(t, map[string]string{"FLOWS_DIR": dir}, "", "check")
+	if code == 0 {
+		t.Fatal("check passed broken flows")
+	}
+	for _, want := range []string{
+		`flows/feedback.yaml:6: step feedback.rate: goes to unknown step "coment"`,
+		`step feedback.comment: bad validator "nonemty"`,
+		`unreachable`,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("check output lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+func TestStartupErrorsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		vars map[string]string
+		want string
+	}{
+		{map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}, "REDIS_URL: cannot reach Redis"},
+		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL must start with redis://"},
+		{map[string]string{"DEFAULT_LANGUAGE": "de"}, "DEFAULT_LANGUAGE"},
+		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "webhook"}, "TELEGRAM_WEBHOOK_SECRET"},
+		{map[string]string{"TELEGRAM_RATE": "fast"}, "TELEGRAM_RATE"},
+		{map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN"},
+	}
+	for _, tc := range tests {
+		code, _, errOut := runCmd(t, tc.vars, "", "chat")
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		if code == 0 || !strings.Contains(lines[len(lines)-1], tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want one line naming %s", tc.vars, code, errOut, tc.want)
+		}
+	}
+}

@@ -1,0 +1,257 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/flows"
+	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
+	"github.com/guidebot/guidebot/locales"
+)
+
+type fixture struct {
+	bot   *bot.Bot
+	store *store.Store
+	rdb   redis.UniversalClient
+	cat   *i18n.Catalog
+}
+
+func newFixture(t testing.TB, rdb redis.UniversalClient, prefix string) fixture {
+	t.Helper()
+	cat, err := i18n.Load(locales.Files, "sv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := flow.Load(flows.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: "sv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
+	return fixture{bot: bot.New(eng, st, now, slog.New(slog.NewTextHandler(io.Discard, nil))), store: st, rdb: rdb, cat: cat}
+}
+
+func text(address, msgID, s string) channel.Inbound {
+	return channel.Inbound{Channel: channel.Telegram, Address: address, MsgID: msgID,
+		Input: flow.Input{Kind: flow.Text, Text: s}}
+}
+
+// replies reads and acknowledges the channel's outbox, rendered as plain text.
+func (f fixture) replies(t testing.TB, ch string) []string {
+	t.Helper()
+	ctx := context.Background()
+	r, err := f.store.Outbox(ctx, ch, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := r.Read(ctx, 1000, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		var msg channel.Outbound
+		if err := json.Unmarshal([]byte(e.Payload), &msg); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, channel.PlainText(f.cat, msg.Reply))
+		r.Done(ctx, e.ID)
+	}
+	return out
+}
+
+func TestConversationThroughRedis(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	f := newFixture(t, rdb, prefix)
+	steps := []struct {
+		say  string
+		want string
+	}{
+		{"hej", "Vilket språk"},
+		{"2", "OK, I will write in English."},
+		{"1", "What do you need help with?"},
+		{"E-MAIL", "I added E-mail to your plan."},
+		{"no", "Your plan has 1 topic:"},
+		{"my plan", "- E-mail"},
+	}
+	for i, s := range steps {
+		if _, err := f.bot.Handle(ctx, text("42", fmt.Sprint("u", i), s.say)); err != nil {
+			t.Fatalf("%q: %v", s.say, err)
+		}
+		got := f.replies(t, channel.Telegram)
+		if len(got) != 1 || !strings.Contains(got[0], s.want) {
+			t.Fatalf("after %q: got %q, want one reply containing %q", s.say, got, s.want)
+		}
+	}
+	log, _ := f.store.Transcript(ctx, "tg:42")
+	if len(log) != 2*len(steps) {
+		t.Fatalf("transcript has %d entries, want %d", len(log), 2*len(steps))
+	}
+}
+
+func TestDuplicateMessageIsHandledOnce(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	f := newFixture(t, rdb, prefix)
+	for i, want := range []bot.Result{bot.Handled, bot.Duplicate} {
+		res, err := f.bot.Handle(ctx, text("7", "u100", "hello"))
+		if err != nil || res != want {
+			t.Fatalf("delivery %d: %v %v, want %v", i, res, err, want)
+		}
+	}
+	if got := f.replies(t, channel.Telegram); len(got) != 1 {
+		t.Fatalf("%d replies, want 1", len(got))
+	}
+}
+
+// Messages of one participant arriving at once are serialised: every one is stepped
+// on the state the previous one left, so none is lost and none interleaves.
+func TestConcurrentMessagesOfOneParticipant(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	f := newFixture(t, rdb, prefix)
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := f.bot.Handle(ctx, text("5", fmt.Sprint("c", i), "xyz"))
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, _ := f.store.Load(ctx, "tg:5", "")
+	if rec.Version != n {
+		t.Fatalf("version %d after %d messages: an update was lost", rec.Version, n)
+	}
+	if got := f.replies(t, channel.Telegram); len(got) != n {
+		t.Fatalf("%d replies, want %d", len(got), n)
+	}
+}
+
+// failCommits makes the commit script fail, as a Redis that dies mid-conversation would.
+type failCommits struct{ on atomic.Bool }
+
+func (h *failCommits) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *failCommits) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.on.Load() && strings.HasPrefix(cmd.Name(), "eval") {
+			return errors.New("connection reset by peer")
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *failCommits) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func TestRedisFailingMidConversationWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	hook := &failCommits{}
+	rdb.AddHook(hook)
+	f := newFixture(t, rdb, prefix)
+	if _, err := f.bot.Handle(ctx, text("8", "u1", "hi")); err != nil {
+		t.Fatal(err)
+	}
+	f.replies(t, channel.Telegram)
+	before, _ := f.store.Load(ctx, "tg:8", "")
+
+	hook.on.Store(true)
+	if _, err := f.bot.Handle(ctx, text("8", "u2", "2")); err == nil {
+		t.Fatal("Handle reported success while Redis failed")
+	}
+	hook.on.Store(false)
+	after, _ := f.store.Load(ctx, "tg:8", "")
+	if after.Version != before.Version || after.State.Step != before.State.Step {
+		t.Fatalf("state changed by a failed message: %+v → %+v", before, after)
+	}
+	if got := f.replies(t, channel.Telegram); len(got) != 0 {
+		t.Fatalf("a failed message queued replies: %q", got)
+	}
+	// The provider retries; the message is handled then, not taken for a duplicate.
+	if res, err := f.bot.Handle(ctx, text("8", "u2", "2")); err != nil || res != bot.Handled {
+		t.Fatalf("retry: %v %v", res, err)
+	}
+	if got := f.replies(t, channel.Telegram); len(got) != 1 || !strings.Contains(got[0], "English") {
+		t.Fatalf("retry replies %q", got)
+	}
+}
+
+func TestRedisUnreachable(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer rdb.Close()
+	f := newFixture(t, rdb, "x:")
+	if _, err := f.bot.Handle(context.Background(), text("1", "u1", "hi")); err == nil {
+		t.Fatal("Handle succeeded without Redis")
+	}
+}
+
+func TestForgetMeDeletesEverything(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	f := newFixture(t, rdb, prefix)
+	for i, s := range []string{"hello", "2", "forget me", "yes"} {
+		if _, err := f.bot.Handle(ctx, text("3", fmt.Sprint("f", i), s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := f.replies(t, channel.Telegram)
+	if !strings.Contains(got[len(got)-1], "Everything is deleted") {
+		t.Fatalf("last reply %q", got[len(got)-1])
+	}
+	rec, _ := f.store.Load(ctx, "tg:3", "")
+	log, _ := f.store.Transcript(ctx, "tg:3")
+	if rec.Version != 0 || rec.State.ID != "" || len(log) != 0 {
+		t.Fatalf("data left after forget me: %+v, %d transcript entries", rec, len(log))
+	}
+}
+
+func TestFeedbackGoesToTheReportStream(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	f := newFixture(t, rdb, prefix)
+	for i, s := range []string{"hello", "8", "4", "5", "Kela-sivut ovat vaikeita"} {
+		if _, err := f.bot.Handle(ctx, text("4", fmt.Sprint("k", i), s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := rdb.XRange(ctx, prefix+"gb:feedback", "-", "+").Result()
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("feedback stream: %v %v", entries, err)
+	}
+	var fb map[string]string
+	json.Unmarshal([]byte(entries[0].Values["m"].(string)), &fb)
+	if fb["rating"] != "5" || fb["lang"] != "fi" || fb["comment"] != "Kela-sivut ovat vaikeita" || fb["participant"] != "" {
+		t.Fatalf("feedback entry %v", fb)
+	}
+}

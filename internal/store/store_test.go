@@ -1,0 +1,155 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
+)
+
+func newStore(t *testing.T, opt store.Options) *store.Store {
+	rdb, prefix := storetest.Redis(t)
+	opt.Prefix = prefix
+	return store.New(rdb, opt)
+}
+
+func TestCommitAndLoad(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	rec, err := st.Load(ctx, "tg:1", "")
+	if err != nil || rec.Version != 0 || rec.State.ID != "" {
+		t.Fatalf("new participant: %+v %v", rec, err)
+	}
+	state := flow.State{ID: "tg:1", Lang: "ar", Step: "main.menu", Plan: []string{"bills"}}
+	v, err := st.Commit(ctx, store.Commit{ID: "tg:1", MsgID: "u1", State: state,
+		Transcript: []string{"a", "b"}, Appends: []store.Append{{Stream: store.Outbox("telegram"), Payload: "reply"}}})
+	if err != nil || v != 1 {
+		t.Fatalf("commit: %d %v", v, err)
+	}
+	rec, err = st.Load(ctx, "tg:1", "u2")
+	if err != nil || rec.Version != 1 || rec.State.Lang != "ar" || rec.State.Plan[0] != "bills" {
+		t.Fatalf("load: %+v %v", rec, err)
+	}
+	if _, err := st.Load(ctx, "tg:1", "u1"); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("seen message id: got %v, want ErrDuplicate", err)
+	}
+	r, err := st.Outbox(ctx, "telegram", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Read(ctx, 10, -1)
+	if err != nil || len(got) != 1 || got[0].Payload != "reply" {
+		t.Fatalf("outbox: %+v %v", got, err)
+	}
+}
+
+func TestCommitConflictAndDuplicate(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	c := store.Commit{ID: "sms:+46700000001", State: flow.State{Step: "main.menu"}}
+	if _, err := st.Commit(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	// Still at version 0: someone else committed in between.
+	if _, err := st.Commit(ctx, c); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale version: got %v, want ErrConflict", err)
+	}
+	c.Version, c.MsgID = 1, "SM1"
+	if _, err := st.Commit(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	c.Version = 2
+	if _, err := st.Commit(ctx, c); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("reused message id: got %v, want ErrDuplicate", err)
+	}
+	rec, _ := st.Load(ctx, c.ID, "")
+	if rec.Version != 2 {
+		t.Fatalf("a rejected commit changed the version: %d", rec.Version)
+	}
+}
+
+func TestForgetDeletesStateAndTranscript(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	id := "tg:9"
+	if _, err := st.Commit(ctx, store.Commit{ID: id, State: flow.State{Lang: "fi"}, Transcript: []string{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(ctx, store.Commit{ID: id, Version: 1, Forget: true, Transcript: []string{"y"}}); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := st.Load(ctx, id, "")
+	log, _ := st.Transcript(ctx, id)
+	if rec.Version != 0 || rec.State.Lang != "" || len(log) != 0 {
+		t.Fatalf("after forget: %+v, transcript %v", rec, log)
+	}
+}
+
+func TestTranscriptIsCapped(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{TranscriptCap: 5})
+	for i := 0; i < 8; i++ {
+		c := store.Commit{ID: "tg:2", Version: int64(i), Transcript: []string{fmt.Sprint(i)}}
+		if _, err := st.Commit(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, _ := st.Transcript(ctx, "tg:2")
+	if fmt.Sprint(log) != "[3 4 5 6 7]" {
+		t.Fatalf("transcript %v, want the last 5", log)
+	}
+}
+
+func TestOutboxReclaimsWhatACrashedConsumerLeft(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	if err := st.Enqueue(ctx, store.Outbox("sms"), "p1"); err != nil {
+		t.Fatal(err)
+	}
+	crashed, _ := st.Outbox(ctx, "sms", "crashed")
+	if got, _ := crashed.Read(ctx, 10, -1); len(got) != 1 {
+		t.Fatalf("read %v", got)
+	}
+	other, _ := st.Outbox(ctx, "sms", "other")
+	if got, _ := other.Read(ctx, 10, -1); len(got) != 0 {
+		t.Fatalf("an entry read by one consumer went to another: %v", got)
+	}
+	time.Sleep(20 * time.Millisecond)
+	got, err := other.Reclaim(ctx, 10*time.Millisecond, 10)
+	if err != nil || len(got) != 1 || got[0].Payload != "p1" {
+		t.Fatalf("reclaim: %v %v", got, err)
+	}
+	if err := other.Done(ctx, got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := other.Reclaim(ctx, 0, 10); len(again) != 0 {
+		t.Fatalf("done entry came back: %v", again)
+	}
+}
+
+func TestSuppression(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	id := "sms:+46700000002"
+	if r, _ := st.Suppressed(ctx, id); r != "" {
+		t.Fatalf("fresh participant suppressed: %q", r)
+	}
+	st.Suppress(ctx, id, store.OptedOut)
+	if r, _ := st.Suppressed(ctx, id); r != store.OptedOut {
+		t.Fatalf("got %q", r)
+	}
+	st.Unsuppress(ctx, id)
+	if r, _ := st.Suppressed(ctx, id); r != "" {
+		t.Fatalf("after unsuppress: %q", r)
+	}
+	first, _ := st.Remember(ctx, id, "SMx")
+	second, _ := st.Remember(ctx, id, "SMx")
+	if !first || second {
+		t.Fatalf("remember: %v %v", first, second)
+	}
+}
