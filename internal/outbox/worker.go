@@ -89,7 +89,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				w.deliver(ctx, e, 0)
 			}
 		}
-		w.retryDue(ctx)
+		w.RetryDue(ctx)
 		block := time.Second
 		if len(w.pending) > 0 {
 			block = 100 * time.Millisecond
@@ -110,7 +110,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-func (w *Worker) retryDue(ctx context.Context) {
+// RetryDue sends again the failed messages whose backoff has passed.
+func (w *Worker) RetryDue(ctx context.Context) {
 	now := w.now()
 	keep := w.pending[:0]
 	var due []retry
