@@ -273,8 +273,10 @@ func (r *run) text(cur *compiled, raw string) error {
 		return nil
 	}
 	if strings.HasPrefix(trimmed, "/") {
-		name, _, _ := strings.Cut(strings.ToLower(trimmed[1:]), "@")
-		if target, ok := e.slash[strings.TrimSpace(name)]; ok {
+		// "/start PAYLOAD" (a deep link) and "/menu@guidebot" (in groups) name /start and /menu.
+		word, _, _ := strings.Cut(strings.ToLower(trimmed[1:]), " ")
+		name, _, _ := strings.Cut(word, "@")
+		if target, ok := e.slash[name]; ok {
 			return r.enter(target)
 		}
 	}

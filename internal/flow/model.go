@@ -65,6 +65,14 @@ func (s *Say) UnmarshalYAML(n *yaml.Node) error {
 		s.ID = n.Value
 		return nil
 	}
+	// Node.Decode does not inherit the decoder's KnownFields, so typos are caught here.
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch k := n.Content[i]; k.Value {
+		case "id", "params", "refs", "count", "show":
+		default:
+			return fmt.Errorf("line %d: field %s not found in type flow.Say", k.Line, k.Value)
+		}
+	}
 	type plain Say
 	return n.Decode((*plain)(s))
 }

@@ -100,13 +100,13 @@ func trimPunct(s string) string {
 }
 
 func digitValue(r rune) rune {
-	// Unicode decimal digits come in contiguous runs of ten starting at a zero.
-	for z := r; z >= r-9; z-- {
-		if !unicode.IsDigit(z) {
-			return (r - z - 1) % 10
-		}
+	// Unicode decimal digits come in contiguous runs of ten starting at a zero; some
+	// runs follow one another (the mathematical digits), hence the modulo.
+	z := r
+	for unicode.IsDigit(z - 1) {
+		z--
 	}
-	return 0
+	return (r - z) % 10
 }
 
 // scriptOf returns the dominant script of letters in s ("Latn", "Arab", "Cyrl",

@@ -33,7 +33,7 @@ func (e *Engine) validate(spec, text string) (string, bool) {
 	case "nonempty":
 		return text, strings.TrimSpace(text) != ""
 	case "phone":
-		return E164(text)
+		return E164(foldDigits(text))
 	case "yesno":
 		n := Normalize(text)
 		switch {
