@@ -15,7 +15,7 @@ const usage = `usage: guidebot [serve | chat [--lang CODE] | check]
 
   serve   run the service (the default)
   chat    talk to the flows in this terminal: one message per line on standard input
-  check   validate flows and locales; non-zero exit and a list on any problem
+  check   validate flows, locales and SMS lengths (--sms lists them, --sms-budget N)
   health  ask a running service on HTTP_ADDR for /healthz (the Docker HEALTHCHECK)
 `
 
@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "chat":
 		err = chat(ctx, args, getenv, stdin, stdout, stderr)
 	case "check":
-		return check(getenv, stdout, stderr)
+		return check(args, getenv, stdout, stderr)
 	case "health":
 		err = health(ctx, getenv)
 	case "help", "-h", "--help":

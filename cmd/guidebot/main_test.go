@@ -106,7 +106,10 @@ func TestStartupErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}, "REDIS_URL: cannot reach Redis"},
 		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL must start with redis://"},
 		{map[string]string{"DEFAULT_LANGUAGE": "de"}, "DEFAULT_LANGUAGE"},
-		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "webhook"}, "TELEGRAM_WEBHOOK_SECRET"},
+		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "webhook"}, "PUBLIC_URL"},
+		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "PUBLIC_URL": "https://bot.example.org"}, "TELEGRAM_WEBHOOK_SECRET"},
+		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "hook"}, "TELEGRAM_MODE"},
+		{map[string]string{"PUBLIC_URL": "bot.example.org"}, "PUBLIC_URL"},
 		{map[string]string{"TELEGRAM_RATE": "fast"}, "TELEGRAM_RATE"},
 		{map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN"},
 	}

@@ -106,6 +106,9 @@ func Load(getenv func(string) string) (Config, error) {
 		switch mode {
 		case "polling":
 		case "webhook":
+			if c.PublicURL == "" {
+				return c, fmt.Errorf("PUBLIC_URL is required in webhook mode: the webhook is registered there")
+			}
 			if c.Telegram.WebhookSecret == "" {
 				return c, fmt.Errorf("TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
 			}

@@ -94,6 +94,16 @@ func keyLines(data []byte) map[string]int {
 // Languages lists the loaded language codes, sorted.
 func (c *Catalog) Languages() []string { return c.langs }
 
+// IDs lists the source locale's message ids, sorted: every locale has exactly these.
+func (c *Catalog) IDs() []string {
+	ids := make([]string, 0, len(c.messages[Source]))
+	for id := range c.messages[Source] {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
 // Has reports whether lang has a locale.
 func (c *Catalog) Has(lang string) bool { return c.messages[lang] != nil }
 

@@ -1,0 +1,291 @@
+package sms_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/flows"
+	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/channel/sms"
+	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
+	"github.com/guidebot/guidebot/internal/config"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/outbox"
+	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
+	"github.com/guidebot/guidebot/locales"
+)
+
+const (
+	accountSID = "AC0123456789abcdef0123456789abcdef"
+	authToken  = "0123456789abcdef0123456789abcdef"
+	publicURL  = "https://bot.example.org"
+	botNumber  = "+46769436151"
+)
+
+// clock is a fake clock whose Sleep moves time on instead of waiting.
+type clock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept []time.Duration
+}
+
+func newClock() *clock {
+	return &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *clock) Sleep(_ context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.slept = append(c.slept, d)
+	c.t = c.t.Add(d)
+	return nil
+}
+
+func (c *clock) Slept() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.slept...)
+}
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// env is the SMS channel wired as in production: real Redis, the real bot on the
+// shipped flows and locales, the fake Twilio behind the REST client.
+type env struct {
+	t      testing.TB
+	ctx    context.Context
+	rdb    redis.UniversalClient
+	prefix string
+	st     *store.Store
+	cat    *i18n.Catalog
+	fake   *smstest.Server
+	a      *sms.Adapter
+	web    *httptest.Server
+	w      *outbox.Worker
+	clock  *clock
+	reg    *prometheus.Registry
+	logs   *syncBuffer
+}
+
+type envOption func(*envConfig)
+
+type envConfig struct {
+	twilio  config.Twilio
+	handler sms.Handler
+}
+
+func withHandler(h sms.Handler) envOption { return func(c *envConfig) { c.handler = h } }
+
+func withMessagingService(sid string) envOption {
+	return func(c *envConfig) { c.twilio.From, c.twilio.MessagingServiceSID = "", sid }
+}
+
+func newEnv(t testing.TB, opts ...envOption) *env {
+	t.Helper()
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	cat, err := i18n.Load(locales.Files, "sv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := flow.Load(flows.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: "sv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := newClock()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fake := smstest.NewServer(t, accountSID, authToken)
+	fake.SetClock(clk.Now)
+	cfg := envConfig{
+		twilio:  config.Twilio{AccountSID: accountSID, AuthToken: authToken, From: botNumber, APIURL: fake.URL},
+		handler: bot.New(eng, st, clk.Now, quiet),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	reg := prometheus.NewRegistry()
+	a, err := sms.New(cfg.twilio, publicURL, cfg.handler, st, cat, "sv", clk.Now, log, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Sleep = clk.Sleep
+	mux := http.NewServeMux()
+	mux.Handle(sms.InboundPath, a.Inbound())
+	mux.Handle(sms.StatusPath, a.Status())
+	web := httptest.NewServer(mux)
+	t.Cleanup(web.Close)
+	reader, err := st.Outbox(ctx, channel.SMS, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := outbox.NewWorker(reader, a.Sender(), clk.Now, quiet)
+	return &env{t: t, ctx: ctx, rdb: rdb, prefix: prefix, st: st, cat: cat, fake: fake, a: a,
+		web: web, w: w, clock: clk, reg: reg, logs: logs}
+}
+
+// inbound is Twilio's incoming-message form for one SMS.
+func inbound(from, sid, body string) url.Values {
+	return url.Values{
+		"ToCountry": {"SE"}, "SmsMessageSid": {sid}, "NumMedia": {"0"}, "SmsSid": {sid},
+		"SmsStatus": {"received"}, "Body": {body}, "FromCountry": {"SE"}, "To": {botNumber},
+		"NumSegments": {"1"}, "MessageSid": {sid}, "AccountSid": {accountSID}, "From": {from},
+		"ApiVersion": {"2010-04-01"},
+	}
+}
+
+// post sends a form to path, signed as Twilio signs it.
+func (e *env) post(path string, form url.Values) *http.Response {
+	e.t.Helper()
+	return e.do(smstest.Webhook(e.web.URL+path, publicURL+path, authToken, form))
+}
+
+func (e *env) do(req *http.Request) *http.Response {
+	e.t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	return res
+}
+
+// sid returns a new MessageSid: "SM" and 32 random hex digits, as Twilio's.
+func sid() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return "SM" + hex.EncodeToString(b)
+}
+
+// say delivers one SMS from a number and expects the empty TwiML answer.
+func (e *env) say(from, body string) {
+	e.t.Helper()
+	e.sayAs(from, sid(), body)
+}
+
+func (e *env) sayAs(from, msgSid, body string) {
+	e.t.Helper()
+	res := e.post(sms.InboundPath, inbound(from, msgSid, body))
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		e.t.Fatalf("inbound %q: %d %s", body, res.StatusCode, b)
+	}
+}
+
+// drain sends what is in the outbox; sent returns the bodies one number got so far.
+func (e *env) drain() {
+	e.t.Helper()
+	if err := e.w.Drain(e.ctx); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) sent(number string) []string { return e.fake.MessagesTo(number) }
+
+// exchange says body and returns the messages it made the bot send.
+func (e *env) exchange(from, body string) []string {
+	e.t.Helper()
+	before := len(e.sent(from))
+	e.say(from, body)
+	e.drain()
+	return e.sent(from)[before:]
+}
+
+func (e *env) render(lang, id string) string {
+	return e.cat.Render(lang, flow.Message{ID: id})
+}
+
+// outboxLen is the number of entries in the SMS outbox stream.
+func (e *env) outboxLen() int64 {
+	n, err := e.rdb.XLen(e.ctx, e.prefix+"gb:"+store.Outbox(channel.SMS)).Result()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// keys lists this test's Redis keys, to prove that a request stored nothing.
+func (e *env) keys() []string {
+	ks, err := e.rdb.Keys(e.ctx, e.prefix+"*").Result()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// segments reads guidebot_sms_segments_total for one encoding.
+func (e *env) segments(encoding string) float64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "guidebot_sms_segments_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "encoding" && l.GetValue() == encoding {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	e.t.Fatalf("no guidebot_sms_segments_total{encoding=%q}", encoding)
+	return 0
+}

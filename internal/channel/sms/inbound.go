@@ -1,0 +1,248 @@
+package sms
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// maxBody bounds a webhook body; Twilio's form posts are a few kilobytes.
+const maxBody = 1 << 20
+
+// emptyTwiML answers an inbound message without replying in-band: replies go out by
+// REST through the outbox, where they are rate limited and retried.
+const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
+
+// statusTTL is how long a delivery status is kept.
+const statusTTL = 7 * 24 * 60 * 60
+
+// errOptedOut is Twilio's "Attempt to send to unsubscribed recipient".
+const errOptedOut = 21610
+
+// Inbound is the handler for POST /sms/inbound, Twilio's incoming-message webhook.
+func (a *Adapter) Inbound() http.Handler { return http.HandlerFunc(a.inbound) }
+
+// Status is the handler for POST /sms/status, Twilio's status callback.
+func (a *Adapter) Status() http.Handler { return http.HandlerFunc(a.status) }
+
+func (a *Adapter) inbound(w http.ResponseWriter, r *http.Request) {
+	form, ok := a.verify(w, r, InboundPath)
+	if !ok {
+		return
+	}
+	sid := first(form, "MessageSid", "SmsSid")
+	if sid == "" {
+		http.Error(w, "MessageSid is missing", http.StatusBadRequest)
+		return
+	}
+	if err := a.receive(r.Context(), sid, form); err != nil {
+		// Nothing was committed: a 5xx makes Twilio (or the operator's retry
+		// policy) deliver it again, and the MessageSid dedupes a repeat.
+		a.log.Error("sms inbound failed", "sid", sid, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Write([]byte(emptyTwiML))
+}
+
+// verify reads the form and checks Twilio's signature over publicURL+path, writing
+// the error answer itself when it returns false.
+func (a *Adapter) verify(w http.ResponseWriter, r *http.Request, path string) (url.Values, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	if r.ContentLength > maxBody {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		http.Error(w, "malformed form", http.StatusBadRequest)
+		return nil, false
+	}
+	sig := r.Header.Get("X-Twilio-Signature")
+	// Twilio signs the URL it was configured with, query string included, which is
+	// not what this replica sees behind a proxy: hence the public URL.
+	signed := a.publicURL + path
+	if r.URL.RawQuery != "" {
+		signed += "?" + r.URL.RawQuery
+	}
+	params := make(map[string]string, len(r.PostForm))
+	for k, v := range r.PostForm {
+		params[k] = v[0]
+	}
+	if sig == "" || !a.validator.Validate(signed, params, sig) {
+		a.log.Warn("sms webhook with a missing or bad signature", "path", path, "remote", r.RemoteAddr)
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return nil, false
+	}
+	return r.PostForm, true
+}
+
+// receive handles one verified inbound message. Keywords are the channel's own
+// business and never reach the flow; while a number is opted out nothing else does.
+func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) error {
+	from, ok := flow.E164(form.Get("From"))
+	if !ok {
+		// A short code, an alphanumeric sender or another channel's address: nothing
+		// this channel can answer. Twilio needs no retry, so it is not an error.
+		a.log.Warn("sms from a sender that is not a phone number; ignored", "sid", sid)
+		return nil
+	}
+	id := channel.ParticipantID(channel.SMS, from)
+	body := form.Get("Body")
+	reason, err := a.st.Suppressed(ctx, id)
+	if err != nil {
+		return fmt.Errorf("sms: %w", err)
+	}
+	kw, lang := a.classify(flow.Normalize(strings.TrimSpace(body)))
+	switch {
+	case kw == optOut:
+		a.log.Info("sms opt-out", "from", mask(from), "sid", sid, "lang", lang)
+		// Suppress before anything else: the opt-out must hold even when the
+		// confirmation cannot be queued.
+		if err := a.st.Suppress(ctx, id, store.OptedOut); err != nil {
+			return fmt.Errorf("sms: opt out: %w", err)
+		}
+		if reason == store.OptedOut {
+			return nil // confirmed before; one confirmation is enough
+		}
+		return a.notice(ctx, id, from, sid, lang, msgStopped)
+	case kw == optIn || (kw == yes && reason != ""):
+		a.log.Info("sms opt-in", "from", mask(from), "sid", sid)
+		if err := a.st.Unsuppress(ctx, id); err != nil {
+			return fmt.Errorf("sms: opt in: %w", err)
+		}
+		return a.notice(ctx, id, from, sid, lang, msgStarted)
+	case kw == help:
+		// Answered even while opted out: carriers require HELP to work always.
+		a.log.Info("sms help", "from", mask(from), "sid", sid, "lang", lang)
+		return a.notice(ctx, id, from, sid, lang, msgHelp)
+	case reason != "":
+		// Record nothing: an opted-out participant's messages must not queue replies
+		// that would go out the moment they write START.
+		a.log.Info("sms from an opted-out number; not handled", "from", mask(from), "sid", sid)
+		return nil
+	}
+	in := channel.Inbound{Channel: channel.SMS, Address: from, MsgID: sid,
+		Input: flow.Input{Kind: flow.Text, Text: body}}
+	if m := media(form); m != nil {
+		in.Media = m
+		if strings.TrimSpace(body) == "" {
+			in.Input.Kind = flow.Media
+		}
+	}
+	res, err := a.h.Handle(ctx, in)
+	if err != nil {
+		return fmt.Errorf("sms: %w", err)
+	}
+	a.log.Info("sms handled", "from", mask(from), "sid", sid, "duplicate", res == bot.Duplicate)
+	return nil
+}
+
+// notice queues one of the channel's own messages, once per MessageSid. It is marked
+// System so that it goes out even to a suppressed number (the opt-out confirmation).
+func (a *Adapter) notice(ctx context.Context, id, to, sid, lang, msgID string) error {
+	fresh, err := a.st.Remember(ctx, id, sid)
+	if err != nil {
+		return fmt.Errorf("sms: %w", err)
+	}
+	if !fresh {
+		return nil
+	}
+	out, err := json.Marshal(channel.Outbound{To: to, Participant: id, System: true,
+		Reply: flow.Reply{Lang: lang, Texts: []flow.Message{{ID: msgID}}}})
+	if err != nil {
+		return fmt.Errorf("sms: encode notice: %w", err)
+	}
+	if err := a.st.Enqueue(ctx, store.Outbox(channel.SMS), string(out)); err != nil {
+		return fmt.Errorf("sms: %w", err)
+	}
+	return nil
+}
+
+// media describes the first attachment of an MMS, for the transcript.
+func media(form url.Values) *channel.Media {
+	n, _ := strconv.Atoi(form.Get("NumMedia"))
+	if n <= 0 {
+		return nil
+	}
+	kind := "document"
+	switch ct := form.Get("MediaContentType0"); {
+	case strings.HasPrefix(ct, "image/"):
+		kind = "photo"
+	case strings.HasPrefix(ct, "audio/"):
+		kind = "voice"
+	case strings.HasPrefix(ct, "video/"):
+		kind = "video"
+	case ct == "text/vcard" || ct == "text/x-vcard":
+		kind = "contact"
+	}
+	return &channel.Media{Kind: kind, FileID: form.Get("MediaUrl0")}
+}
+
+func (a *Adapter) status(w http.ResponseWriter, r *http.Request) {
+	form, ok := a.verify(w, r, StatusPath)
+	if !ok {
+		return
+	}
+	sid := first(form, "MessageSid", "SmsSid")
+	status := first(form, "MessageStatus", "SmsStatus")
+	if sid == "" || status == "" || len(sid) > 64 || len(status) > 32 {
+		http.Error(w, "MessageSid and MessageStatus are required", http.StatusBadRequest)
+		return
+	}
+	code := form.Get("ErrorCode")
+	ctx := r.Context()
+	fields := map[string]string{"status": status, "error_code": code, "at": strconv.FormatInt(a.now().Unix(), 10)}
+	if err := a.st.SetRecord(ctx, "sms:status:"+sid, fields, statusTTL); err != nil {
+		a.log.Error("sms status not recorded", "sid", sid, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	to, _ := flow.E164(form.Get("To"))
+	switch status {
+	case "failed", "undelivered":
+		a.log.Warn("sms not delivered", "sid", sid, "to", mask(to), "status", status, "error_code", code)
+	default:
+		a.log.Debug("sms status", "sid", sid, "status", status)
+	}
+	// With a Messaging Service an opt-out can surface only here, after the send.
+	if code == strconv.Itoa(errOptedOut) && to != "" {
+		if err := a.st.Suppress(ctx, channel.ParticipantID(channel.SMS, to), store.OptedOut); err != nil {
+			a.log.Error("sms opt-out from status not recorded", "sid", sid, "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// first returns the first non-empty of a form's fields: Twilio sends the legacy
+// SmsSid/SmsStatus alongside MessageSid/MessageStatus.
+func first(form url.Values, names ...string) string {
+	for _, n := range names {
+		if v := form.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}

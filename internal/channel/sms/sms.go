@@ -1,0 +1,323 @@
+package sms
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twilio/twilio-go/client"
+	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/config"
+	"github.com/guidebot/guidebot/internal/flow"
+)
+
+// Routes the adapter answers, below the public URL Twilio calls.
+const (
+	InboundPath = "/sms/inbound"
+	StatusPath  = "/sms/status"
+)
+
+// Handler handles one inbound message; *bot.Bot is one.
+type Handler interface {
+	Handle(ctx context.Context, in channel.Inbound) (bot.Result, error)
+}
+
+// Store is what the SMS channel keeps in Redis; *store.Store satisfies it.
+type Store interface {
+	Suppress(ctx context.Context, id, reason string) error
+	Unsuppress(ctx context.Context, id string) error
+	Suppressed(ctx context.Context, id string) (string, error)
+	Enqueue(ctx context.Context, stream, payload string) error
+	Remember(ctx context.Context, id, providerID string) (bool, error)
+	SetRecord(ctx context.Context, key string, fields map[string]string, ttlSeconds int) error
+}
+
+// Texts renders replies and lists the keywords; *i18n.Catalog satisfies it.
+type Texts interface {
+	channel.Renderer
+	Languages() []string
+	Message(lang, id string) (string, bool)
+}
+
+// The channel's own notices; every locale has them.
+const (
+	msgStopped = "sms.stopped"
+	msgStarted = "sms.started"
+	msgHelp    = "sms.help"
+)
+
+// sendTimeout bounds one REST call: twilio-go builds its requests without a context,
+// so the HTTP client's time-out is what ends a hung send.
+const sendTimeout = 10 * time.Second
+
+// Adapter is the SMS channel: the two webhooks and the outbox sender.
+type Adapter struct {
+	cfg         config.Twilio
+	publicURL   string
+	h           Handler
+	st          Store
+	texts       Texts
+	defaultLang string
+	now         func() time.Time
+	log         *slog.Logger
+	validator   client.RequestValidator
+	api         *openapi.ApiService
+	limit       *limiter
+	segments    *prometheus.CounterVec
+	stopLangs   map[string][]string // normalised keyword.stop word → the locales that list it
+	helpLangs   map[string][]string // the same for keyword.help, to pick HELP's language
+
+	// Sleep waits before a second message to the same number within a second. Tests
+	// replace it (with the clock) to prove the limit without waiting.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// New returns the SMS channel. publicURL is the externally visible base URL that
+// Twilio's signatures are computed over; now is the clock; reg receives the
+// guidebot_sms_segments_total counter (nil: not registered).
+func New(cfg config.Twilio, publicURL string, h Handler, st Store, texts Texts, defaultLang string,
+	now func() time.Time, log *slog.Logger, reg prometheus.Registerer) (*Adapter, error) {
+	switch {
+	case cfg.AccountSID == "" || cfg.AuthToken == "":
+		return nil, errors.New("sms: the Twilio account SID and auth token are required")
+	case cfg.From == "" && cfg.MessagingServiceSID == "":
+		return nil, errors.New("sms: a sender (TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID) is required")
+	case h == nil || st == nil || texts == nil:
+		return nil, errors.New("sms: handler, store and texts are required")
+	}
+	publicURL = strings.TrimRight(publicURL, "/")
+	if u, err := url.Parse(publicURL); err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("sms: public URL %q must be absolute: Twilio signs requests over it", publicURL)
+	}
+	for _, id := range []string{msgStopped, msgStarted, msgHelp} {
+		if _, ok := texts.Message(defaultLang, id); !ok {
+			return nil, fmt.Errorf("sms: default language %q has no message %s", defaultLang, id)
+		}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	api, err := restAPI(cfg)
+	if err != nil {
+		return nil, err
+	}
+	segs, err := segmentCounter(reg)
+	if err != nil {
+		return nil, err
+	}
+	return &Adapter{
+		cfg:         cfg,
+		publicURL:   publicURL,
+		h:           h,
+		st:          st,
+		texts:       texts,
+		defaultLang: defaultLang,
+		now:         now,
+		log:         log,
+		validator:   client.NewRequestValidator(cfg.AuthToken),
+		api:         api,
+		limit:       newLimiter(time.Second),
+		segments:    segs,
+		stopLangs:   keywordLangs(texts, "keyword.stop"),
+		helpLangs:   keywordLangs(texts, "keyword.help"),
+		Sleep:       sleep,
+	}, nil
+}
+
+// restAPI is Twilio's Messages API on cfg's account; with cfg.APIURL set, every call
+// goes to that host instead of api.twilio.com.
+func restAPI(cfg config.Twilio) (*openapi.ApiService, error) {
+	base := &client.Client{
+		Credentials: client.NewCredentials(cfg.AccountSID, cfg.AuthToken),
+		HTTPClient: &http.Client{
+			Timeout:   sendTimeout,
+			Transport: closingTransport{http.DefaultTransport},
+			// As twilio-go's default client: a redirect is an answer, not a hop.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	base.SetAccountSid(cfg.AccountSID)
+	var bc client.BaseClient = base
+	if cfg.APIURL != "" {
+		u, err := url.Parse(strings.TrimRight(cfg.APIURL, "/"))
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("sms: TWILIO_API_URL %q must be an absolute URL", cfg.APIURL)
+		}
+		bc = &hostClient{Client: base, base: u}
+	}
+	return openapi.NewApiServiceWithClient(bc), nil
+}
+
+// hostClient sends twilio-go's requests to another base URL (a fake in tests, a proxy
+// in production) by rewriting the scheme, host and path prefix of each request.
+type hostClient struct {
+	*client.Client
+	base *url.URL
+}
+
+func (h *hostClient) SendRequest(method, rawURL string, data url.Values, headers map[string]interface{}, body ...byte) (*http.Response, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("sms: request url: %w", err)
+	}
+	u.Scheme, u.Host = h.base.Scheme, h.base.Host
+	u.Path = h.base.Path + u.Path
+	return h.Client.SendRequest(method, u.String(), data, headers, body...)
+}
+
+// closingTransport buffers the body of an error response and closes the connection's
+// copy: twilio-go decodes an error body but never closes it, which would leak one
+// connection per failed send.
+type closingTransport struct{ next http.RoundTripper }
+
+// maxErrorBody bounds what is kept of an error response; Twilio's error JSON is small.
+const maxErrorBody = 64 << 10
+
+func (t closingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := t.next.RoundTrip(req)
+	if err != nil || res.StatusCode < 400 {
+		return res, err
+	}
+	data, rerr := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
+	res.Body.Close()
+	if rerr != nil {
+		return nil, fmt.Errorf("sms: read error response: %w", rerr)
+	}
+	res.Body = io.NopCloser(bytes.NewReader(data))
+	return res, nil
+}
+
+func segmentCounter(reg prometheus.Registerer) (*prometheus.CounterVec, error) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "guidebot_sms_segments_total",
+		Help: "SMS segments sent (what Twilio bills), by encoding: GSM-7 or UCS-2.",
+	}, []string{"encoding"})
+	if reg == nil {
+		return c, nil
+	}
+	if err := reg.Register(c); err != nil {
+		// A second adapter on the same registry (tests, a restart in-process) shares
+		// the first one's counter.
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			return nil, fmt.Errorf("sms: register metrics: %w", err)
+		}
+		existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
+		if !ok {
+			return nil, fmt.Errorf("sms: register metrics: %w", err)
+		}
+		c = existing
+	}
+	// Both series exist from the start, so a dashboard shows 0 rather than nothing.
+	c.WithLabelValues(GSM7)
+	c.WithLabelValues(UCS2)
+	return c, nil
+}
+
+// keywordLangs maps each normalised word of a comma-separated keyword list to the
+// locales (in the catalog's order) that list it.
+func keywordLangs(texts Texts, id string) map[string][]string {
+	out := map[string][]string{}
+	for _, lang := range texts.Languages() {
+		list, ok := texts.Message(lang, id)
+		if !ok {
+			continue
+		}
+		for _, w := range strings.Split(list, ",") {
+			if n := flow.Normalize(strings.TrimSpace(w)); n != "" && !contains(out[n], lang) {
+				out[n] = append(out[n], lang)
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// keyword is what a whole message means to the SMS channel before the flow sees it.
+type keyword uint8
+
+const (
+	noKeyword keyword = iota
+	optOut
+	optIn
+	yes // opts in only while opted out; otherwise an answer for the flow
+	help
+)
+
+// classify matches a normalised message against Twilio's standard keywords and the
+// locales' stop words, and says which language to answer in.
+func (a *Adapter) classify(word string) (keyword, string) {
+	switch word {
+	case "":
+		return noKeyword, ""
+	case "stop", "stopall", "unsubscribe", "cancel", "end", "quit":
+		return optOut, a.pickLang(a.stopLangs[word])
+	case "start", "unstop":
+		return optIn, a.defaultLang
+	case "yes":
+		return yes, a.defaultLang
+	case "help", "info":
+		return help, a.pickLang(a.helpLangs[word])
+	}
+	if langs, ok := a.stopLangs[word]; ok {
+		return optOut, a.pickLang(langs)
+	}
+	return noKeyword, ""
+}
+
+// pickLang chooses the language of a notice among the locales whose keyword matched.
+// The participant's own language is in the conversation state, which the channel
+// does not read; the word they used is the best hint it has. The default language
+// wins a tie, and English comes last because its lists borrow words (stopp) from others.
+func (a *Adapter) pickLang(langs []string) string {
+	if len(langs) == 0 || contains(langs, a.defaultLang) {
+		return a.defaultLang
+	}
+	for _, l := range langs {
+		if l != "en" {
+			return l
+		}
+	}
+	return langs[0]
+}
+
+// mask hides the middle of a phone number for logs: +46701234567 → +4670*****67.
+func mask(number string) string {
+	if len(number) <= 7 {
+		return strings.Repeat("*", len(number))
+	}
+	return number[:5] + strings.Repeat("*", len(number)-7) + number[len(number)-2:]
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,283 @@
+package telegram
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
+	"github.com/guidebot/guidebot/internal/config"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/outbox"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// reply is an outbound reply to chat: the main menu in English.
+func reply(chat string) channel.Outbound {
+	return channel.Outbound{
+		To: chat, Participant: channel.ParticipantID(channel.Telegram, chat),
+		Reply: flow.Reply{
+			Lang:    "en",
+			Texts:   []flow.Message{{ID: "menu.intro"}},
+			Options: []flow.Choice{{ID: "cards", Label: "menu.option.cards"}, {ID: "guide", Label: "menu.option.guide"}},
+			Step:    flow.HomeStep,
+		},
+	}
+}
+
+func TestSendWireFormat(t *testing.T) {
+	e := newEnv(t)
+	if err := e.a.Sender().Send(e.ctx, reply("42")); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.fake.Calls("")
+	if len(calls) != 1 || calls[0].Method != "sendMessage" {
+		t.Fatalf("calls %v, want one sendMessage", calls)
+	}
+	c := calls[0]
+	if c.Params["chat_id"] != "42" || c.Params["text"] != e.render("en", "menu.intro") {
+		t.Fatalf("params %v", c.Params)
+	}
+	// The exact reply_markup: one button per row, text and callback_data only.
+	want := `{"inline_keyboard":[[{"text":"Step-by-step help","callback_data":"main.menu|cards"}],[{"text":"Talk to a guide","callback_data":"main.menu|guide"}]]}`
+	if c.Params["reply_markup"] != want {
+		t.Fatalf("reply_markup\n got %s\nwant %s", c.Params["reply_markup"], want)
+	}
+	if _, ok := c.Params["parse_mode"]; ok {
+		t.Fatal("parse_mode set: participants' and translators' text must go out verbatim")
+	}
+}
+
+func TestSendErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		failure   telegramtest.Failure
+		retry     bool
+		after     time.Duration
+		suppress  bool
+		callsMade int
+	}{
+		{"429 retry_after", telegramtest.Failure{Code: 429, Description: "Too Many Requests: retry after 3", RetryAfter: 3}, true, 3 * time.Second, false, 1},
+		{"500", telegramtest.Failure{Code: 500, Description: "Internal Server Error"}, true, 0, false, 1},
+		{"502", telegramtest.Failure{Code: 502}, true, 0, false, 1},
+		{"400", telegramtest.Failure{Code: 400, Description: "Bad Request: chat not found"}, false, 0, false, 1},
+		{"400 migrated", telegramtest.Failure{Code: 400, Description: "Bad Request: group chat was upgraded to a supergroup chat", MigrateTo: -1001234567890}, false, 0, false, 1},
+		{"401", telegramtest.Failure{Code: 401, Description: "Unauthorized"}, true, 0, false, 1},
+		{"403 blocked", telegramtest.Failure{Code: 403, Description: "Forbidden: bot was blocked by the user"}, false, 0, true, 1},
+		{"403 deactivated", telegramtest.Failure{Code: 403, Description: "Forbidden: user is deactivated"}, false, 0, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fake.Fail("sendMessage", 1, tt.failure)
+			err := e.a.Sender().Send(e.ctx, reply("42"))
+			if err == nil {
+				t.Fatal("Send succeeded against a failing API")
+			}
+			var re *outbox.RetryError
+			if got := errors.As(err, &re); got != tt.retry {
+				t.Fatalf("retry %v, want %v: %v", got, tt.retry, err)
+			}
+			if tt.retry && re.After != tt.after {
+				t.Fatalf("retry after %v, want %v", re.After, tt.after)
+			}
+			reason, _ := e.st.Suppressed(e.ctx, "tg:42")
+			if (reason == store.Blocked) != tt.suppress {
+				t.Fatalf("suppressed %q, want blocked=%v", reason, tt.suppress)
+			}
+			if n := len(e.fake.Calls("sendMessage")); n != tt.callsMade {
+				t.Fatalf("%d calls, want %d", n, tt.callsMade)
+			}
+		})
+	}
+}
+
+func TestRetryAfterPausesSends(t *testing.T) {
+	e := newEnv(t, func(c *config.Telegram, _ *envSettings) { c.Rate, c.ChatRate = 0, 0 })
+	e.fake.Fail("sendMessage", 1, telegramtest.Failure{Code: 429, RetryAfter: 7})
+	s := e.a.Sender()
+	if err := s.Send(e.ctx, reply("42")); err == nil {
+		t.Fatal("429 not reported")
+	}
+	start := e.clock.Now()
+	if err := s.Send(e.ctx, reply("43")); err != nil { // another chat: held all the same
+		t.Fatal(err)
+	}
+	if waited := e.clock.Now().Sub(start); waited != 7*time.Second {
+		t.Fatalf("the next send waited %v, want retry_after 7s", waited)
+	}
+}
+
+func TestSendNetworkErrorRetries(t *testing.T) {
+	e := newEnv(t, func(c *config.Telegram, _ *envSettings) { c.APIURL = "http://127.0.0.1:1" })
+	err := e.a.Sender().Send(e.ctx, reply("42"))
+	var re *outbox.RetryError
+	if !errors.As(err, &re) || re.After != 0 {
+		t.Fatalf("a refused connection gave %v, want outbox.Retry(0, …)", err)
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Fatalf("error leaks the token: %v", err)
+	}
+}
+
+func TestSendTimeoutRetries(t *testing.T) {
+	e := newEnv(t)
+	e.a.sendTimeout = time.Nanosecond
+	err := e.a.Sender().Send(e.ctx, reply("42"))
+	var re *outbox.RetryError
+	if !errors.As(err, &re) {
+		t.Fatalf("a time-out gave %v, want outbox.Retry", err)
+	}
+}
+
+func TestBlockedParticipantGetsNothingMore(t *testing.T) {
+	e := newEnv(t)
+	e.fake.Block(42)
+	enqueue := func(msg channel.Outbound) {
+		t.Helper()
+		if err := e.st.Enqueue(e.ctx, store.Outbox(channel.Telegram), mustJSON(t, msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enqueue(reply("42"))
+	e.drain()
+	if reason, _ := e.st.Suppressed(e.ctx, "tg:42"); reason != store.Blocked {
+		t.Fatalf("after 403 suppressed = %q, want %q", reason, store.Blocked)
+	}
+	e.fake.Reset()
+	enqueue(reply("42")) // a reminder, say
+	e.drain()
+	if calls := e.fake.Calls("sendMessage"); len(calls) != 0 {
+		t.Fatalf("sent to a participant who blocked the bot: %v", calls)
+	}
+	// A channel's own notice still goes out to a suppressed participant.
+	sys := reply("42")
+	sys.System = true
+	enqueue(sys)
+	e.drain()
+	if len(e.fake.Calls("sendMessage")) != 1 {
+		t.Fatal("a System message was held back")
+	}
+}
+
+func TestWritingAgainLiftsBlock(t *testing.T) {
+	e := newEnv(t)
+	id := "tg:" + fixtureChat
+	if err := e.st.Suppress(e.ctx, id, store.Blocked); err != nil {
+		t.Fatal(err)
+	}
+	e.mustPost(fixture(t, "text_message")) // only possible after unblocking the bot
+	if len(e.drain()) != 1 {
+		t.Fatal("the reply to a returning participant was held back")
+	}
+	// An SMS-style opt-out is not Telegram's to lift.
+	if err := e.st.Suppress(e.ctx, id, store.OptedOut); err != nil {
+		t.Fatal(err)
+	}
+	e.mustPost(fixtureAs(t, "text_message", 846271100, fixtureChat))
+	if len(e.drain()) != 0 {
+		t.Fatal("an opt-out was lifted by a Telegram message")
+	}
+}
+
+// longTexts renders the message "long" as the text in its parameter, so a test can
+// send a reply of any length through the real renderer for everything else.
+type longTexts struct{ *i18n.Catalog }
+
+func (l longTexts) Render(lang string, m flow.Message) string {
+	if m.ID == "long" {
+		return m.Params["text"]
+	}
+	return l.Catalog.Render(lang, m)
+}
+
+func TestSendSplitsLongText(t *testing.T) {
+	e := newEnv(t, func(_ *config.Telegram, s *envSettings) {
+		s.texts = func(c *i18n.Catalog) Texts { return longTexts{c} }
+	})
+	var b strings.Builder
+	for i := 0; b.Len() < 10000; i++ {
+		b.WriteString("Line " + strconv.Itoa(i) + ": Open the app. Tap the blue button and wait.\n")
+	}
+	text := strings.TrimSpace(b.String())[:10000]
+	msg := reply("42")
+	msg.Reply.Texts = []flow.Message{{ID: "long", Params: map[string]string{"text": text}}}
+	if err := e.a.Sender().Send(e.ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	sent := e.fake.Sent()
+	if len(sent) != 3 {
+		t.Fatalf("%d messages for 10 000 characters, want 3", len(sent))
+	}
+	var joined []string
+	for i, c := range sent {
+		if n := utf16Len(c.Params["text"]); n > maxText {
+			t.Fatalf("part %d is %d units", i, n)
+		}
+		if i < len(sent)-1 && !strings.HasSuffix(c.Params["text"], "wait.") {
+			t.Fatalf("part %d does not end at a line: …%q", i, c.Params["text"][len(c.Params["text"])-20:])
+		}
+		_, hasKB := c.Params["reply_markup"]
+		if hasKB != (i == len(sent)-1) {
+			t.Fatalf("part %d: keyboard %v; it belongs on the last part only", i, hasKB)
+		}
+		joined = append(joined, c.Params["text"])
+	}
+	if strings.Join(joined, "\n") != text {
+		t.Fatal("the parts do not add up to the text")
+	}
+	// One chat at ChatRate 1: the three parts are a second apart.
+	if e.clock.slept != 2*time.Second {
+		t.Fatalf("slept %v between parts, want 2s", e.clock.slept)
+	}
+}
+
+func TestRateLimitSchedule(t *testing.T) {
+	tests := []struct {
+		name          string
+		rate, chat    float64
+		chats         func(i int) string
+		min, max      time.Duration
+		sends         int
+		wantLimiterOn bool
+	}{
+		{"100 to one chat at ChatRate 1", 30, 1, func(int) string { return "42" }, 99 * time.Second, 100 * time.Second, 100, true},
+		{"100 to 100 chats at Rate 30", 30, 1, func(i int) string { return strconv.Itoa(1000 + i) }, 3 * time.Second, 4 * time.Second, 100, true},
+		{"10 to a group: 20 a minute", 30, 1, func(int) string { return "-1001234567890" }, 27 * time.Second, 28 * time.Second, 10, true},
+		{"no caps", 0, 0, func(int) string { return "42" }, 0, 0, 100, false},
+		{"only a chat cap", 0, 2, func(int) string { return "42" }, 49500 * time.Millisecond, 50 * time.Second, 100, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *config.Telegram, _ *envSettings) { c.Rate, c.ChatRate = tt.rate, tt.chat })
+			start := e.clock.Now()
+			s := e.a.Sender()
+			for i := 0; i < tt.sends; i++ {
+				if err := s.Send(e.ctx, reply(tt.chats(i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			took := e.clock.Now().Sub(start)
+			if took < tt.min || took > tt.max {
+				t.Fatalf("%d sends took %v of fake time, want %v…%v", tt.sends, took, tt.min, tt.max)
+			}
+			if len(e.fake.Sent()) != tt.sends {
+				t.Fatalf("%d sent, want %d", len(e.fake.Sent()), tt.sends)
+			}
+		})
+	}
+}
+
+func mustJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,66 @@
+package telegram
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// maxUpdateBytes bounds a webhook body; a real update is a few kilobytes.
+const maxUpdateBytes = 1 << 20
+
+// secretHeader carries the secret_token given to setWebhook on every update.
+const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// Webhook returns the handler for POST /telegram/webhook. It answers 200 once the
+// update is handled (or is one we ignore or saw before) and 500 when it was not, so
+// Telegram delivers it again.
+func (a *Adapter) Webhook() http.Handler {
+	return http.HandlerFunc(a.serveWebhook)
+}
+
+func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if !a.validSecret(r.Header.Get(secretHeader)) {
+		a.log.Warn("webhook: wrong or missing secret token", "remote", r.RemoteAddr)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxUpdateBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "update too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "unreadable body", http.StatusBadRequest)
+		return
+	}
+	var u models.Update
+	if err := json.Unmarshal(body, &u); err != nil {
+		a.log.Warn("webhook: malformed update", "err", err)
+		http.Error(w, "malformed update", http.StatusBadRequest)
+		return
+	}
+	if err := a.process(r.Context(), &u); err != nil {
+		a.log.Warn("webhook: update not handled; Telegram will retry", "update_id", u.ID, "err", err)
+		http.Error(w, "not handled", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// validSecret compares in constant time, so the secret cannot be guessed by timing.
+// No secret configured means no update is trusted.
+func (a *Adapter) validSecret(got string) bool {
+	want := a.cfg.WebhookSecret
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
