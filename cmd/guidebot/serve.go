@@ -41,7 +41,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		return nil
 	}
 	if a.cfg.Telegram.Token != "" {
-		tg, err := telegram.New(a.cfg.Telegram, a.cfg.PublicURL, a.bot, a.store, cat, a.now, a.log.With("channel", channel.Telegram))
+		tg, err := telegram.New(a.cfg.Telegram, a.cfg.PublicURL, a.bot, a.store, cat, a.now, a.log)
 		if err != nil {
 			return err
 		}

@@ -124,6 +124,13 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both or neither")
 	}
 	if c.Twilio.AccountSID != "" {
+		// twilio-go refuses credentials with other characters at every send; say so now.
+		if !alnum(c.Twilio.AccountSID) {
+			return c, fmt.Errorf("TWILIO_ACCOUNT_SID must be letters and digits only (AC…)")
+		}
+		if !alnum(c.Twilio.AuthToken) {
+			return c, fmt.Errorf("TWILIO_AUTH_TOKEN must be letters and digits only")
+		}
 		if c.Twilio.From == "" && c.Twilio.MessagingServiceSID == "" {
 			return c, fmt.Errorf("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID")
 		}
@@ -170,4 +177,13 @@ func validSecret(s string) bool {
 		}
 	}
 	return true
+}
+
+func alnum(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -148,7 +148,8 @@ func (w *Worker) deliver(ctx context.Context, e store.Entry, attempts int) {
 		w.log.Info("send failed; will retry", "id", e.ID, "attempt", attempts+1, "after", after, "err", err)
 		w.pending = append(w.pending, retry{entry: e, due: w.now().Add(after), attempts: attempts + 1})
 	default:
-		w.log.Warn("send failed; message dropped", "id", e.ID, "participant", msg.Participant, "err", err)
+		// No participant id here: for SMS it is the phone number.
+		w.log.Warn("send failed; message dropped", "id", e.ID, "err", err)
 		w.done(ctx, e.ID)
 	}
 }

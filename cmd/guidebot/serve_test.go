@@ -1,0 +1,248 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
+	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
+	"github.com/guidebot/guidebot/internal/store/storetest"
+)
+
+// These tests run the real `guidebot serve` binary against fake Telegram and Twilio
+// servers and a real Redis, and hold a conversation on each channel.
+
+const (
+	token  = "123456:TEST-token"
+	secret = "webhook-secret_1"
+	sid    = "AC00000000000000000000000000000001"
+	auth   = "0123456789abcdef0123456789abcdef"
+	ukSet  = "Добре, я писатиму українською."
+)
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "guidebot")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// redisURL is a Redis database for this test alone, so its outbox streams and
+// participants meet no other run's.
+func redisURL(t *testing.T) string {
+	return fmt.Sprintf("redis://%s/%d", storetest.Addr(t), 1+rand.IntN(15))
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServe runs the binary with env and waits for /healthz.
+func startServe(t *testing.T, bin, addr string, env map[string]string) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("guidebot serve did not exit cleanly on SIGTERM: %v\n%s", err, logs.String())
+			}
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			t.Errorf("guidebot serve ignored SIGTERM\n%s", logs.String())
+		}
+		if t.Failed() {
+			t.Logf("guidebot serve logs:\n%s", logs.String())
+		}
+		if strings.Contains(logs.String(), token) || strings.Contains(logs.String(), auth) {
+			t.Errorf("a secret reached the logs:\n%s", logs.String())
+		}
+	})
+	waitFor(t, "guidebot serve to answer /healthz", func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func textUpdate(updateID, chat int64, text string) string {
+	return fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"date":1795000000,
+"from":{"id":%d,"is_bot":false,"first_name":"Amina","language_code":"ar"},
+"chat":{"id":%d,"type":"private","first_name":"Amina"},"text":%q}}`, updateID, updateID, chat, chat, text)
+}
+
+func callbackUpdate(updateID, chat int64, data string) string {
+	return fmt.Sprintf(`{"update_id":%d,"callback_query":{"id":"cb%d","chat_instance":"1",
+"from":{"id":%d,"is_bot":false,"first_name":"Amina","language_code":"ar"},
+"message":{"message_id":1,"date":1795000000,"chat":{"id":%d,"type":"private"},"text":"x"},
+"data":%q}}`, updateID, updateID, chat, chat, data)
+}
+
+func sentTo(tg *telegramtest.Server, chat int64) []string {
+	var out []string
+	for _, c := range tg.Sent() {
+		if c.Params["chat_id"] == fmt.Sprint(chat) {
+			out = append(out, c.Params["text"]+"\n"+c.Params["reply_markup"])
+		}
+	}
+	return out
+}
+
+func TestServeWebhookTelegramAndSMS(t *testing.T) {
+	bin := buildBinary(t)
+	tg := telegramtest.New(t, token)
+	tw := smstest.NewServer(t, sid, auth)
+	addr := freeAddr(t)
+	public := "http://" + addr
+	startServe(t, bin, addr, map[string]string{
+		"REDIS_URL": redisURL(t), "PUBLIC_URL": public,
+		"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL, "TELEGRAM_WEBHOOK_SECRET": secret,
+		"TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0",
+		"TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth, "TWILIO_FROM": "+46700000000",
+		"TWILIO_API_URL": tw.URL,
+	})
+	if len(tg.Calls("setWebhook")) != 1 || tg.Calls("setWebhook")[0].Params["secret_token"] != secret {
+		t.Fatalf("setWebhook not registered with the secret: %+v", tg.Calls("setWebhook"))
+	}
+
+	// Telegram: an unsigned update is refused; a signed one is answered in Arabic.
+	chat := rand.Int64N(1e9) + 1
+	post := func(body, secretHeader string) int {
+		req, _ := http.NewRequest(http.MethodPost, public+"/telegram/webhook", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if secretHeader != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secretHeader)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(textUpdate(1, chat, "مرحبا"), "wrong"); code != http.StatusUnauthorized {
+		t.Fatalf("wrong secret: %d", code)
+	}
+	if code := post(textUpdate(2, chat, "مرحبا"), secret); code != http.StatusOK {
+		t.Fatalf("update: %d", code)
+	}
+	waitFor(t, "the Telegram welcome", func() bool { return len(sentTo(tg, chat)) == 1 })
+	if got := sentTo(tg, chat)[0]; !strings.Contains(got, "guidebot") || !strings.Contains(got, "welcome.language|sv") {
+		t.Fatalf("welcome: %s", got)
+	}
+	if code := post(callbackUpdate(3, chat, "welcome.language|en"), secret); code != http.StatusOK {
+		t.Fatalf("button: %d", code)
+	}
+	waitFor(t, "the answer to the button", func() bool { return len(sentTo(tg, chat)) == 2 })
+	if got := sentTo(tg, chat)[1]; !strings.Contains(got, "OK, I will write in English.") {
+		t.Fatalf("after the button: %s", got)
+	}
+	if len(tg.Calls("answerCallbackQuery")) != 1 {
+		t.Fatalf("answerCallbackQuery calls: %d", len(tg.Calls("answerCallbackQuery")))
+	}
+
+	// SMS: a badly signed post is refused; signed ones are answered by REST.
+	number := fmt.Sprintf("+4670%07d", rand.IntN(1e7))
+	inbound := func(msgSid, body string) int {
+		form := url.Values{"MessageSid": {msgSid}, "AccountSid": {sid}, "From": {number},
+			"To": {"+46700000000"}, "Body": {body}, "NumMedia": {"0"}}
+		resp, err := http.DefaultClient.Do(smstest.Webhook(public+"/sms/inbound", public+"/sms/inbound", auth, form))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	bad := smstest.Webhook(public+"/sms/inbound", public+"/sms/inbound", "not-the-token",
+		url.Values{"MessageSid": {"SMbad"}, "From": {number}, "Body": {"hi"}})
+	if resp, err := http.DefaultClient.Do(bad); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("bad signature: %v %v", resp, err)
+	}
+	for i, step := range []struct{ say, want string }{
+		{"hej", "1. Svenska"},
+		{"2", "OK, I will write in English."},
+		{"step-by-step HELP!", "Choose a topic."},
+	} {
+		if code := inbound(fmt.Sprintf("SM%032d", i), step.say); code != http.StatusOK {
+			t.Fatalf("%q: %d", step.say, code)
+		}
+		waitFor(t, "SMS reply "+fmt.Sprint(i+1), func() bool { return len(tw.MessagesTo(number)) == i+1 })
+		if got := tw.MessagesTo(number)[i]; !strings.Contains(got, step.want) {
+			t.Fatalf("after %q: %q", step.say, got)
+		}
+	}
+	// Twilio retries a webhook: the same MessageSid gets no second reply.
+	inbound(fmt.Sprintf("SM%032d", 2), "step-by-step HELP!")
+	time.Sleep(300 * time.Millisecond)
+	if n := len(tw.MessagesTo(number)); n != 3 {
+		t.Fatalf("%d SMS after a repeated MessageSid, want 3", n)
+	}
+	if cb := tw.Messages()[0].Form.Get("StatusCallback"); cb != public+"/sms/status" {
+		t.Fatalf("StatusCallback %q", cb)
+	}
+}
+
+func TestServePollingTelegram(t *testing.T) {
+	bin := buildBinary(t)
+	tg := telegramtest.New(t, token)
+	chat := rand.Int64N(1e9) + 1
+	tg.Queue(t, textUpdate(10, chat, "hello"))
+	startServe(t, bin, freeAddr(t), map[string]string{
+		"REDIS_URL": redisURL(t), "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL,
+		"TELEGRAM_MODE": "polling", "TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0",
+	})
+	waitFor(t, "the polled welcome", func() bool { return len(sentTo(tg, chat)) == 1 })
+	tg.Queue(t, textUpdate(11, chat, "5"))
+	waitFor(t, "the answer in English", func() bool { return len(sentTo(tg, chat)) == 2 })
+	// Option 5 is Ukrainian: the reply is in Ukrainian, with the menu as buttons.
+	if got := sentTo(tg, chat)[1]; !strings.Contains(got, ukSet) || !strings.Contains(got, "main.menu|intake") {
+		t.Fatalf("after choosing 5: %s", got)
+	}
+	if len(tg.Calls("deleteWebhook")) != 1 {
+		t.Fatalf("polling mode did not delete the webhook: %d calls", len(tg.Calls("deleteWebhook")))
+	}
+}
