@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,14 +13,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/guidebot/guidebot/flows"
 	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/bot/bottest"
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
 	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/internal/store/storetest"
-	"github.com/guidebot/guidebot/locales"
 )
 
 type fixture struct {
@@ -34,21 +31,9 @@ type fixture struct {
 
 func newFixture(t testing.TB, rdb redis.UniversalClient, prefix string) fixture {
 	t.Helper()
-	cat, err := i18n.Load(locales.Files, "sv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl, err := flow.Load(flows.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: "sv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(rdb, store.Options{Prefix: prefix})
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
-	return fixture{bot: bot.New(eng, st, now, slog.New(slog.NewTextHandler(io.Discard, nil))), store: st, rdb: rdb, cat: cat}
+	e := bottest.On(t, rdb, prefix, now)
+	return fixture{bot: e.Bot, store: e.Store, rdb: rdb, cat: e.Catalog}
 }
 
 func text(address, msgID, s string) channel.Inbound {

@@ -18,8 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/guidebot/guidebot/flows"
-	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/bot/bottest"
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
@@ -28,8 +27,6 @@ import (
 	"github.com/guidebot/guidebot/internal/i18n"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/store"
-	"github.com/guidebot/guidebot/internal/store/storetest"
-	"github.com/guidebot/guidebot/locales"
 )
 
 const (
@@ -128,27 +125,15 @@ func withMessagingService(sid string) envOption {
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
-	rdb, prefix := storetest.Redis(t)
-	st := store.New(rdb, store.Options{Prefix: prefix})
-	cat, err := i18n.Load(locales.Files, "sv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl, err := flow.Load(flows.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: "sv"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := newClock()
+	be := bottest.New(t, clk.Now)
+	rdb, prefix, st, cat := be.Redis, be.Prefix, be.Store, be.Catalog
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fake := smstest.NewServer(t, accountSID, authToken)
 	fake.SetClock(clk.Now)
 	cfg := envConfig{
 		twilio:  config.Twilio{AccountSID: accountSID, AuthToken: authToken, From: botNumber, APIURL: fake.URL},
-		handler: bot.New(eng, st, clk.Now, quiet),
+		handler: be.Bot,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guidebot/guidebot/flows"
 	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/bot/bottest"
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
 	"github.com/guidebot/guidebot/internal/config"
@@ -25,8 +25,6 @@ import (
 	"github.com/guidebot/guidebot/internal/i18n"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/store"
-	"github.com/guidebot/guidebot/internal/store/storetest"
-	"github.com/guidebot/guidebot/locales"
 )
 
 const (
@@ -94,23 +92,10 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	ctx := context.Background()
 	e := &env{t: t, ctx: ctx, clock: newFakeClock(), logs: &bytes.Buffer{}}
 	e.fake = telegramtest.New(t, testToken)
-	rdb, prefix := storetest.Redis(t)
-	e.st = store.New(rdb, store.Options{Prefix: prefix})
-	cat, err := i18n.Load(locales.Files, "sv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.cat = cat
-	fl, err := flow.Load(flows.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: "sv"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	be := bottest.New(t, e.clock.Now)
+	e.st, e.cat, e.bot = be.Store, be.Catalog, be.Bot
+	cat := be.Catalog
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.bot = bot.New(eng, e.st, e.clock.Now, quiet)
 	cfg := config.Telegram{
 		Token: testToken, APIURL: e.fake.URL, Mode: modeWebhook, WebhookSecret: testSecret,
 		Rate: 30, ChatRate: 1,

@@ -1,0 +1,59 @@
+// Package bottest builds the real bot on the shipped flows and locales, over a real
+// Redis with a key prefix of the test's own, for the tests of the bot and its channels.
+package bottest
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/flows"
+	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
+	"github.com/guidebot/guidebot/locales"
+)
+
+// DefaultLang is the DEFAULT_LANGUAGE of the test bot.
+const DefaultLang = "sv"
+
+// Env is a bot with everything it stands on.
+type Env struct {
+	Bot     *bot.Bot
+	Store   *store.Store
+	Catalog *i18n.Catalog
+	Redis   redis.UniversalClient
+	Prefix  string
+}
+
+// New builds the bot on storetest.Redis; now is its clock.
+func New(t testing.TB, now func() time.Time) Env {
+	t.Helper()
+	rdb, prefix := storetest.Redis(t)
+	return On(t, rdb, prefix, now)
+}
+
+// On builds the bot on a given Redis client and key prefix.
+func On(t testing.TB, rdb redis.UniversalClient, prefix string, now func() time.Time) Env {
+	t.Helper()
+	cat, err := i18n.Load(locales.Files, DefaultLang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := flow.Load(flows.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: DefaultLang})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return Env{Bot: bot.New(eng, st, now, quiet), Store: st, Catalog: cat, Redis: rdb, Prefix: prefix}
+}
