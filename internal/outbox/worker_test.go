@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/clocktest"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/store"
@@ -32,10 +33,6 @@ func (s *scripted) Send(_ context.Context, msg channel.Outbound) error {
 	return nil
 }
 
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time { return c.t }
-
 func TestWorkerRetriesTransientAndDropsPermanent(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -57,15 +54,15 @@ func TestWorkerRetriesTransientAndDropsPermanent(t *testing.T) {
 				t.Fatal(err)
 			}
 			r, _ := st.Outbox(ctx, "test", "w")
-			clock := &fakeClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+			clock := clocktest.New(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 			s := &scripted{errs: tc.errs}
-			w := outbox.NewWorker(r, s, clock.now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			w := outbox.NewWorker(r, s, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err := w.Drain(ctx); err != nil {
 				t.Fatal(err)
 			}
 			// Let the fake clock pass every backoff; each pass retries what is due.
 			for i := 0; i < 30; i++ {
-				clock.t = clock.t.Add(10 * time.Minute)
+				clock.Advance(10 * time.Minute)
 				w.RetryDue(ctx)
 			}
 			if len(s.sent) != tc.wantSent {

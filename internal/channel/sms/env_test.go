@@ -22,6 +22,7 @@ import (
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
+	"github.com/guidebot/guidebot/internal/clocktest"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
@@ -35,43 +36,6 @@ const (
 	publicURL  = "https://bot.example.org"
 	botNumber  = "+46769436151"
 )
-
-// clock is a fake clock whose Sleep moves time on instead of waiting.
-type clock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept []time.Duration
-}
-
-func newClock() *clock {
-	return &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *clock) Sleep(_ context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.slept = append(c.slept, d)
-	c.t = c.t.Add(d)
-	return nil
-}
-
-func (c *clock) Slept() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.slept...)
-}
 
 // syncBuffer collects log output from concurrent handlers.
 type syncBuffer struct {
@@ -104,7 +68,7 @@ type env struct {
 	a      *sms.Adapter
 	web    *httptest.Server
 	w      *outbox.Worker
-	clock  *clock
+	clock  *clocktest.Clock
 	reg    *prometheus.Registry
 	logs   *syncBuffer
 }
@@ -125,7 +89,7 @@ func withMessagingService(sid string) envOption {
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
-	clk := newClock()
+	clk := clocktest.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	be := bottest.New(t, clk.Now)
 	rdb, prefix, st, cat := be.Redis, be.Prefix, be.Store, be.Catalog
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -20,6 +20,7 @@ import (
 	"github.com/guidebot/guidebot/internal/bot/bottest"
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
+	"github.com/guidebot/guidebot/internal/clocktest"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
@@ -35,36 +36,6 @@ const (
 	fixtureChat = "5123456789"
 )
 
-// fakeClock is the test's time: sleeping advances it at once.
-type fakeClock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept time.Duration
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d > 0 {
-		c.mu.Lock()
-		c.t = c.t.Add(d)
-		c.slept += d
-		c.mu.Unlock()
-	}
-	return nil
-}
-
 // env is the real bot on real Redis behind an adapter talking to a fake Bot API.
 type env struct {
 	t      testing.TB
@@ -75,7 +46,7 @@ type env struct {
 	bot    *bot.Bot
 	a      *Adapter
 	w      *outbox.Worker
-	clock  *fakeClock
+	clock  *clocktest.Clock
 	reader *store.OutboxReader
 	logs   *bytes.Buffer
 }
@@ -251,4 +222,8 @@ func contains(t testing.TB, got, want string) {
 	if !strings.Contains(got, want) {
 		t.Fatalf("text %q does not contain %q", got, want)
 	}
+}
+
+func newFakeClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 }

@@ -232,8 +232,8 @@ func TestSendSplitsLongText(t *testing.T) {
 		t.Fatal("the parts do not add up to the text")
 	}
 	// One chat at ChatRate 1: the three parts are a second apart.
-	if e.clock.slept != 2*time.Second {
-		t.Fatalf("slept %v between parts, want 2s", e.clock.slept)
+	if e.clock.TotalSlept() != 2*time.Second {
+		t.Fatalf("slept %v between parts, want 2s", e.clock.TotalSlept())
 	}
 }
 
