@@ -64,18 +64,30 @@ func (s *Store) Remember(ctx context.Context, id, providerID string) (bool, erro
 	return ok, nil
 }
 
-// SetRecord keeps small channel records, such as an SMS delivery status, under a
-// key of the caller's choosing below the prefix.
-func (s *Store) SetRecord(ctx context.Context, key string, fields map[string]string, ttlSeconds int) error {
-	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, s.keys.prefix+"gb:"+key, fields)
-	if ttlSeconds > 0 {
-		pipe.Expire(ctx, s.keys.prefix+"gb:"+key, secs(ttlSeconds))
+// recordScript writes a record's fields unless it already holds a later stage: Twilio's
+// status callbacks may arrive out of order, and a late "sent" must not undo "delivered".
+var recordScript = redis.NewScript(`
+local stored = tonumber(redis.call('HGET', KEYS[1], 'rank') or '-1')
+if tonumber(ARGV[1]) <= stored then return 0 end
+redis.call('HSET', KEYS[1], 'rank', ARGV[1], unpack(ARGV, 3))
+if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`)
+
+// SetRecord keeps a small channel record, such as an SMS delivery status, under a key
+// of the caller's choosing below the prefix. rank orders the stages: a record of a
+// lower or equal rank than the stored one is ignored (false).
+func (s *Store) SetRecord(ctx context.Context, key string, rank int, fields map[string]string, ttlSeconds int) (bool, error) {
+	args := make([]any, 0, 2+2*len(fields))
+	args = append(args, rank, ttlSeconds)
+	for k, v := range fields {
+		args = append(args, k, v)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("store: record %s: %w", key, err)
+	n, err := recordScript.Run(ctx, s.rdb, []string{s.keys.prefix + "gb:" + key}, args...).Int()
+	if err != nil {
+		return false, fmt.Errorf("store: record %s: %w", key, err)
 	}
-	return nil
+	return n == 1, nil
 }
 
 // Record reads a record written with SetRecord.

@@ -213,7 +213,7 @@ func (a *Adapter) status(w http.ResponseWriter, r *http.Request) {
 	code := form.Get("ErrorCode")
 	ctx := r.Context()
 	fields := map[string]string{"status": status, "error_code": code, "at": strconv.FormatInt(a.now().Unix(), 10)}
-	if err := a.st.SetRecord(ctx, "sms:status:"+sid, fields, statusTTL); err != nil {
+	if _, err := a.st.SetRecord(ctx, "sms:status:"+sid, statusRank(status), fields, statusTTL); err != nil {
 		a.log.Error("sms status not recorded", "sid", sid, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -234,6 +234,24 @@ func (a *Adapter) status(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// statusRank orders Twilio's message statuses so a late callback cannot undo a
+// later one; the final ones (delivered, undelivered, failed, read) rank highest.
+func statusRank(status string) int {
+	switch status {
+	case "accepted", "scheduled", "queued":
+		return 1
+	case "sending":
+		return 2
+	case "sent":
+		return 3
+	case "delivered", "undelivered", "failed", "canceled":
+		return 4
+	case "read":
+		return 5
+	}
+	return 0
 }
 
 // first returns the first non-empty of a form's fields: Twilio sends the legacy

@@ -40,7 +40,7 @@ type Store interface {
 	Suppressed(ctx context.Context, id string) (string, error)
 	Enqueue(ctx context.Context, stream, payload string) error
 	Remember(ctx context.Context, id, providerID string) (bool, error)
-	SetRecord(ctx context.Context, key string, fields map[string]string, ttlSeconds int) error
+	SetRecord(ctx context.Context, key string, rank int, fields map[string]string, ttlSeconds int) (bool, error)
 }
 
 // Texts renders replies and lists the keywords; *i18n.Catalog satisfies it.
