@@ -45,9 +45,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		if err != nil {
 			return err
 		}
-		if err := tg.Setup(ctx); err != nil {
-			return fmt.Errorf("telegram: %w", err)
-		}
+		// A Bot API that is down at start must not keep SMS and the webhook route down
+		// too: register in the background until it works.
+		workers = append(workers, func(ctx context.Context) error { return untilDone(ctx, a.log, "telegram setup", tg.Setup) })
 		if a.cfg.Telegram.Mode == "webhook" {
 			srv.Handle("POST "+telegram.WebhookPath, tg.Webhook())
 		} else {
@@ -102,4 +102,24 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		err = nil
 	}
 	return err
+}
+
+// untilDone runs f until it succeeds or ctx ends, backing off from 1 s to 5 min.
+func untilDone(ctx context.Context, log *slog.Logger, what string, f func(context.Context) error) error {
+	wait := time.Second
+	for {
+		err := f(ctx)
+		if err == nil || ctx.Err() != nil {
+			return nil
+		}
+		log.Warn(what+" failed; will retry", "after", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Minute)
+	}
 }

@@ -136,6 +136,8 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 	bin := buildBinary(t)
 	tg := telegramtest.New(t, token)
 	tw := smstest.NewServer(t, sid, auth)
+	// The Bot API is down at start: the service comes up anyway and registers later.
+	tg.Fail("setWebhook", 1, telegramtest.Failure{Code: http.StatusBadGateway})
 	addr := freeAddr(t)
 	public := "http://" + addr
 	startServe(t, bin, addr, map[string]string{
@@ -145,7 +147,8 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 		"TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth, "TWILIO_FROM": "+46700000000",
 		"TWILIO_API_URL": tw.URL,
 	})
-	if len(tg.Calls("setWebhook")) != 1 || tg.Calls("setWebhook")[0].Params["secret_token"] != secret {
+	waitFor(t, "setWebhook to be retried", func() bool { return len(tg.Calls("setWebhook")) == 2 })
+	if hook := tg.Calls("setWebhook")[1]; hook.Status != http.StatusOK || hook.Params["secret_token"] != secret {
 		t.Fatalf("setWebhook not registered with the secret: %+v", tg.Calls("setWebhook"))
 	}
 
@@ -242,7 +245,7 @@ func TestServePollingTelegram(t *testing.T) {
 	if got := sentTo(tg, chat)[1]; !strings.Contains(got, ukSet) || !strings.Contains(got, "main.menu|intake") {
 		t.Fatalf("after choosing 5: %s", got)
 	}
-	if len(tg.Calls("deleteWebhook")) != 1 {
+	if len(tg.Calls("deleteWebhook")) < 1 {
 		t.Fatalf("polling mode did not delete the webhook: %d calls", len(tg.Calls("deleteWebhook")))
 	}
 }

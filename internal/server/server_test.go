@@ -1,0 +1,42 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestRoutes(t *testing.T) {
+	redisDown := errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+	tests := []struct {
+		name     string
+		ready    error
+		method   string
+		path     string
+		wantCode int
+		wantBody string
+	}{
+		{"healthz", nil, http.MethodGet, "/healthz", 200, "ok"},
+		{"healthz while redis is down", redisDown, http.MethodGet, "/healthz", 200, "ok"},
+		{"readyz", nil, http.MethodGet, "/readyz", 200, "ready"},
+		{"readyz while redis is down", redisDown, http.MethodGet, "/readyz", 503, "redis unreachable"},
+		{"metrics", nil, http.MethodGet, "/metrics", 200, "go_goroutines"},
+		{"post to healthz", nil, http.MethodPost, "/healthz", 405, ""},
+		{"unknown route", nil, http.MethodGet, "/nope", 404, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(func(context.Context) error { return tc.ready }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+			if rec.Code != tc.wantCode || !strings.Contains(rec.Body.String(), tc.wantBody) {
+				t.Fatalf("%s %s: %d %q, want %d containing %q", tc.method, tc.path, rec.Code, rec.Body.String(), tc.wantCode, tc.wantBody)
+			}
+		})
+	}
+}
