@@ -4,8 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
+	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
@@ -43,10 +45,16 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	for _, p := range over {
 		problems = append(problems, fmt.Sprintf("locales/%s.yaml: %s: %d SMS parts, over the budget of %d", p.Lang, p.ID, p.Parts, *budget))
 	}
+	replies, longReplies := replySegments(c, *budget)
 	if *listSMS {
-		for _, line := range report {
+		for _, line := range append(report, replies...) {
 			fmt.Fprintln(stdout, line)
 		}
+	}
+	if longReplies > 0 {
+		// A warning, not a failure: a step's messages and its numbered options go out
+		// as one SMS, which may be longer than any one message.
+		fmt.Fprintf(stderr, "guidebot check: warning: %d step replies take more than %d SMS parts (--sms lists them)\n", longReplies, *budget)
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {
@@ -62,4 +70,45 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "guidebot check: ok: %d flows, %d steps, %d locales (%s); every SMS message within %d parts (--sms lists them)\n",
 		len(c.flows), steps, len(c.catalog.Languages()), strings.Join(c.catalog.Languages(), " "), *budget)
 	return 0
+}
+
+// replySegments renders every step's own messages and options as one SMS would carry
+// them, per language, and counts the parts. Builtin views (show: plan|data) and
+// parameters are left out, so the counts are a lower bound.
+func replySegments(c content, budget int) (report []string, over int) {
+	for _, f := range c.flows {
+		names := make([]string, 0, len(f.Steps))
+		for name := range f.Steps {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			st := f.Steps[name]
+			var reply flow.Reply
+			for _, say := range st.Say {
+				if say.ID != "" && len(say.Refs) == 0 {
+					reply.Texts = append(reply.Texts, flow.Message{ID: say.ID})
+				}
+			}
+			for _, o := range st.Choose {
+				ch := flow.Choice{ID: o.ID, Label: o.Label, Lang: o.Lang}
+				if o.Lang != "" {
+					ch.Label = "language.name"
+				}
+				reply.Options = append(reply.Options, ch)
+			}
+			if reply.Empty() {
+				continue
+			}
+			for _, lang := range c.catalog.Languages() {
+				reply.Lang = lang
+				enc, parts := sms.Segments(channel.PlainText(c.catalog, reply))
+				report = append(report, fmt.Sprintf("%s step %s.%s: %s, SMS parts: %d", lang, f.Name, name, enc, parts))
+				if parts > budget {
+					over++
+				}
+			}
+		}
+	}
+	return report, over
 }

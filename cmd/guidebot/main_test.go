@@ -71,6 +71,15 @@ func TestCheck(t *testing.T) {
 	if code, out, e := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: 8 flows") {
 		t.Fatalf("shipped content: exit %d\n%s%s", code, out, e)
 	}
+	code, out, _ := runCmd(t, nil, "", "check", "--sms")
+	for _, want := range []string{"ar card.bills.1: UCS-2", "en card.bills.1: GSM-7", "ar step cards.list: UCS-2, SMS parts: 6"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("check --sms (exit %d) lacks %q", code, want)
+		}
+	}
+	if code, _, e := runCmd(t, nil, "", "check", "--sms-budget", "1"); code == 0 || !strings.Contains(e, "over the budget of 1") {
+		t.Errorf("--sms-budget 1 passed (exit %d):\n%.300s", code, e)
+	}
 	dir := t.TempDir()
 	for _, name := range []string{"welcome.yaml", "main.yaml", "handoff.yaml", "privacy.yaml", "plan.yaml", "intake.yaml", "feedback.yaml", "cards.yaml"} {
 		data, err := os.ReadFile(filepath.Join("..", "..", "flows", name))
