@@ -47,6 +47,7 @@ type Engine struct {
 	yes, no  map[string]bool
 	scripts  map[string]string // language → script
 	langs    map[string]bool
+	starts   map[string]string // flow → its start step's full key
 }
 
 type compiled struct {
@@ -81,6 +82,7 @@ func New(flows []*Flow, texts Texts, cfg Config) (*Engine, error) {
 		no:       map[string]bool{},
 		scripts:  map[string]string{},
 		langs:    map[string]bool{},
+		starts:   map[string]string{},
 	}
 	langs := texts.Languages()
 	for _, l := range langs {
@@ -99,6 +101,7 @@ func New(flows []*Flow, texts Texts, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("flow: default language %q has no locale", cfg.DefaultLang)
 	}
 	for _, f := range flows {
+		e.starts[f.Name] = f.Name + "." + f.Start
 		for name, st := range f.Steps {
 			e.steps[f.Name+"."+name] = &compiled{Step: st, key: f.Name + "." + name, flow: f}
 		}
@@ -506,7 +509,7 @@ func (r *run) act(actions []Action) (redirect string) {
 		case "plan_clear":
 			r.s.Plan = nil
 		case "start":
-			redirect = a.Arg + "." + r.e.flowStart(a.Arg)
+			redirect = r.e.starts[a.Arg]
 		case "feedback":
 			fb := Feedback{At: r.now.Unix(), Rating: r.expand(a.Args["rating"]),
 				Comment: r.expand(a.Args["comment"]), Lang: r.s.Lang}
@@ -535,15 +538,6 @@ func (r *run) act(actions []Action) (redirect string) {
 		}
 	}
 	return redirect
-}
-
-func (e *Engine) flowStart(flow string) string {
-	for _, c := range e.steps {
-		if c.flow.Name == flow {
-			return c.flow.Start
-		}
-	}
-	return ""
 }
 
 func contains(list []string, v string) bool {
