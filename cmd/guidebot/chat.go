@@ -41,7 +41,8 @@ func chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 	for {
 		// Replies first: also those of an earlier run that were never printed.
 		if err := w.Drain(ctx); err != nil {
-			return err
+			// The replies stay in the outbox and print once Redis answers again.
+			fmt.Fprintf(stderr, "guidebot: %v\n", err)
 		}
 		if !scan.Scan() {
 			return scan.Err()
@@ -49,7 +50,13 @@ func chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 		in := channel.Inbound{Channel: channel.Terminal, Address: *as,
 			Input: flow.Input{Kind: flow.Text, Text: scan.Text(), Lang: *lang}}
 		if _, err := a.bot.Handle(ctx, in); err != nil {
-			fmt.Fprintf(stderr, "guidebot: %v (your message was not handled; send it again)\n", err)
+			// Nothing was stored: say so in the participant's words, and why on stderr.
+			fmt.Fprintf(stderr, "guidebot: %v\n", err)
+			lang := *lang
+			if lang == "" {
+				lang = a.cfg.DefaultLang
+			}
+			fmt.Fprintf(stdout, "%s\n\n", a.content.catalog.Render(lang, flow.Message{ID: "common.error"}))
 		}
 	}
 }

@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
 
 	"github.com/guidebot/guidebot/internal/store/storetest"
 )
@@ -128,5 +133,56 @@ func TestStartupErrorsNameTheVariable(t *testing.T) {
 		if code == 0 || !strings.Contains(lines[len(lines)-1], tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want one line naming %s", tc.vars, code, errOut, tc.want)
 		}
+	}
+}
+
+// lockedBuffer is written by the command and read by the test at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestChatWhenRedisDiesMidConversation(t *testing.T) {
+	srv := miniredis.RunT(t)
+	in, feed := io.Pipe()
+	var out, errOut lockedBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(context.Background(), []string{"chat"}, in, &out, &errOut, env(map[string]string{"REDIS_URL": "redis://" + srv.Addr()}))
+	}()
+	io.WriteString(feed, "hello\n")
+	waitUntil(t, func() bool { return strings.Contains(out.String(), "8. Suomi") })
+	srv.Close()
+	io.WriteString(feed, "1\n")
+	waitUntil(t, func() bool { return strings.Contains(out.String(), "något gick fel") })
+	feed.Close()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "redis") && !strings.Contains(errOut.String(), "connect") {
+		t.Errorf("stderr does not say why: %q", errOut.String())
+	}
+}
+
+func waitUntil(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
