@@ -42,9 +42,6 @@ func New(rdb redis.UniversalClient, opt Options) *Store {
 	return &Store{rdb: rdb, keys: keys{opt.Prefix}, opt: opt}
 }
 
-// Client is the Redis client, for the outbox and readiness checks.
-func (s *Store) Client() redis.UniversalClient { return s.rdb }
-
 // Record is a participant's state with the version it was read at.
 type Record struct {
 	Version int64
