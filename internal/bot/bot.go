@@ -16,6 +16,9 @@ import (
 // maxTranscriptText bounds the text of one message kept in the transcript.
 const maxTranscriptText = 1000
 
+// handoffStream queues requests for a guide; its entries name the participant.
+const handoffStream = "handoff"
+
 // maxAttempts bounds retries when messages of one participant race.
 const maxAttempts = 16
 
@@ -112,6 +115,9 @@ func (b *Bot) step(rec store.Record, id string, in channel.Inbound) (store.Commi
 		switch e.Kind {
 		case "forget":
 			c.Forget = true
+			c.Purge = []string{handoffStream}
+			// The handoff entries are JSON objects with "participant":"ID" in them.
+			c.PurgeMarker = `"participant":` + mustJSON(id)
 		case "feedback":
 			// Kept without the participant's id, so reports outlive "forget me".
 			c.Appends = append(c.Appends, store.Append{Stream: "feedback", Payload: mustJSON(e.Args)})
@@ -120,7 +126,7 @@ func (b *Bot) step(rec store.Record, id string, in channel.Inbound) (store.Commi
 			for k, v := range e.Args {
 				args[k] = v
 			}
-			c.Appends = append(c.Appends, store.Append{Stream: "handoff", Payload: mustJSON(args)})
+			c.Appends = append(c.Appends, store.Append{Stream: handoffStream, Payload: mustJSON(args)})
 		default:
 			b.log.Warn("effect not supported yet", "effect", e.Kind, "step", next.Step)
 		}

@@ -205,7 +205,14 @@ func TestForgetMeDeletesEverything(t *testing.T) {
 	ctx := context.Background()
 	rdb, prefix := storetest.Redis(t)
 	f := newFixture(t, rdb, prefix)
-	for i, s := range []string{"hello", "2", "forget me", "yes"} {
+	// A request for a guide names the participant; forget me takes it away too,
+	// and leaves another participant's request alone.
+	for i, s := range []string{"hello", "guide"} {
+		if _, err := f.bot.Handle(ctx, text("33", fmt.Sprint("o", i), s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range []string{"hello", "2", "guide", "forget me", "yes"} {
 		if _, err := f.bot.Handle(ctx, text("3", fmt.Sprint("f", i), s)); err != nil {
 			t.Fatal(err)
 		}
@@ -218,6 +225,13 @@ func TestForgetMeDeletesEverything(t *testing.T) {
 	log, _ := f.store.Transcript(ctx, "tg:3")
 	if rec.Version != 0 || rec.State.ID != "" || len(log) != 0 {
 		t.Fatalf("data left after forget me: %+v, %d transcript entries", rec, len(log))
+	}
+	handoffs, err := rdb.XRange(ctx, prefix+"gb:handoff", "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(handoffs) != 1 || !strings.Contains(handoffs[0].Values["m"].(string), `"participant":"tg:33"`) {
+		t.Fatalf("handoff requests after forget me: %v, want only tg:33's", handoffs)
 	}
 }
 

@@ -94,6 +94,10 @@ type Commit struct {
 	Forget     bool     // delete the participant instead of saving
 	Transcript []string // entries to append
 	Appends    []Append // stream entries: outbox messages, feedback, handoff requests
+	// Purge lists streams whose entries containing PurgeMarker are deleted with a
+	// forgotten participant ("forget me" must not leave a handoff request behind).
+	Purge       []string
+	PurgeMarker string
 }
 
 // Append is one entry for a stream; Stream is "outbox:<channel>", "feedback", ….
@@ -115,19 +119,28 @@ if ARGV[3] ~= '0' then
 end
 local nv = v + 1
 local n = tonumber(ARGV[6])
+local np = tonumber(ARGV[7])
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1], KEYS[3])
   nv = 0
+  for k = 4, 3 + np do
+    for _, e in ipairs(redis.call('XRANGE', KEYS[k], '-', '+')) do
+      local f = e[2]
+      for j = 1, #f, 2 do
+        if string.find(f[j + 1], ARGV[8], 1, true) then redis.call('XDEL', KEYS[k], e[1]) break end
+      end
+    end
+  end
 else
   redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
   if n > 0 then
-    redis.call('RPUSH', KEYS[3], unpack(ARGV, 7, 6 + n))
+    redis.call('RPUSH', KEYS[3], unpack(ARGV, 9, 8 + n))
     redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
     redis.call('EXPIRE', KEYS[3], ARGV[5])
   end
 end
-local i = 7 + n
-for k = 4, #KEYS do
+local i = 9 + n
+for k = 4 + np, #KEYS do
   redis.call('XADD', KEYS[k], '*', 'm', ARGV[i])
   i = i + 1
 end
@@ -151,11 +164,18 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 		ttl = strconv.Itoa(int(s.opt.DedupeTTL / time.Second))
 		seenKey = s.keys.seen(c.ID, c.MsgID)
 	}
-	keys := make([]string, 0, 3+len(c.Appends))
+	var purge []string
+	if c.Forget && c.PurgeMarker != "" {
+		purge = c.Purge
+	}
+	keys := make([]string, 0, 3+len(purge)+len(c.Appends))
 	keys = append(keys, s.keys.state(c.ID), seenKey, s.keys.transcript(c.ID))
-	args := make([]any, 0, 6+len(c.Transcript)+len(c.Appends))
+	for _, p := range purge {
+		keys = append(keys, s.keys.stream(p))
+	}
+	args := make([]any, 0, 8+len(c.Transcript)+len(c.Appends))
 	args = append(args, c.Version, data, ttl, s.opt.TranscriptCap,
-		int(s.opt.TranscriptTTL/time.Second), len(c.Transcript))
+		int(s.opt.TranscriptTTL/time.Second), len(c.Transcript), len(purge), c.PurgeMarker)
 	for _, t := range c.Transcript {
 		args = append(args, t)
 	}
