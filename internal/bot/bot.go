@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/guidebot/guidebot/internal/channel"
@@ -148,7 +149,7 @@ func transcriptIn(now time.Time, in channel.Inbound) string {
 		text = "[" + in.Input.Option + "]"
 	}
 	if len(text) > maxTranscriptText {
-		text = truncate(text, maxTranscriptText)
+		text = strings.ToValidUTF8(text[:maxTranscriptText], "") // no half rune at the cut
 	}
 	return mustJSON(transcriptEntry{At: now.Unix(), Dir: "in", Text: text, Media: in.Media})
 }
@@ -159,13 +160,6 @@ func transcriptOut(now time.Time, r flow.Reply) string {
 		ids = append(ids, m.ID)
 	}
 	return mustJSON(transcriptEntry{At: now.Unix(), Dir: "out", IDs: ids})
-}
-
-func truncate(s string, n int) string {
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // mustJSON encodes values that cannot fail to encode (strings, maps of strings).

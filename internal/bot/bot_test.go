@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -252,5 +253,26 @@ func TestFeedbackGoesToTheReportStream(t *testing.T) {
 	json.Unmarshal([]byte(entries[0].Values["m"].(string)), &fb)
 	if fb["rating"] != "5" || fb["lang"] != "fi" || fb["comment"] != "Kela-sivut ovat vaikeita" || fb["participant"] != "" {
 		t.Fatalf("feedback entry %v", fb)
+	}
+}
+
+func TestOversizeMessageIsKeptBounded(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	f := newFixture(t, rdb, prefix)
+	// "x" first, so that the cut at 1000 bytes falls inside a two-byte rune.
+	if _, err := f.bot.Handle(ctx, text("10", "u1", "x"+strings.Repeat("ä", 10000))); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := f.store.Transcript(ctx, "tg:10")
+	var in struct{ X string }
+	if len(log) == 0 || json.Unmarshal([]byte(log[0]), &in) != nil {
+		t.Fatalf("transcript %v", log)
+	}
+	if len(in.X) == 0 || len(in.X) > 1000 || !utf8.ValidString(in.X) {
+		t.Fatalf("kept %d bytes (valid UTF-8: %v), want 1..1000 valid", len(in.X), utf8.ValidString(in.X))
+	}
+	if got := f.replies(t, channel.Telegram); len(got) != 1 {
+		t.Fatalf("%d replies to an oversize first message, want 1", len(got))
 	}
 }

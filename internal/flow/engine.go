@@ -3,6 +3,7 @@ package flow
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -503,7 +504,7 @@ func (r *run) act(actions []Action) (redirect string) {
 			}
 		case "plan_add":
 			topic := r.expand(a.Arg)
-			if topic != "" && !contains(r.s.Plan, topic) {
+			if topic != "" && !slices.Contains(r.s.Plan, topic) {
 				r.s.Plan = append(r.s.Plan[:len(r.s.Plan):len(r.s.Plan)], topic)
 			}
 		case "plan_clear":
@@ -540,15 +541,6 @@ func (r *run) act(actions []Action) (redirect string) {
 	return redirect
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // setVar writes a variable, or a profile field when the name starts with "profile.";
 // the maps are copied on the first write so the caller's state stays untouched.
 func (r *run) setVar(name, value string) {
@@ -556,7 +548,7 @@ func (r *run) setVar(name, value string) {
 		return
 	}
 	if len(value) > maxSaved {
-		value = truncate(value, maxSaved)
+		value = strings.ToValidUTF8(value[:maxSaved], "") // no half rune at the cut
 	}
 	if field, ok := strings.CutPrefix(name, "profile."); ok {
 		if !r.profOwn {
@@ -579,14 +571,6 @@ func cloneMap(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// truncate cuts s to at most n bytes without splitting a rune.
-func truncate(s string, n int) string {
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // expand replaces $name with the variable's value; $from is the step the input came

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -238,21 +239,12 @@ func keywordLangs(texts Texts, id string) map[string][]string {
 			continue
 		}
 		for _, w := range strings.Split(list, ",") {
-			if n := flow.Normalize(strings.TrimSpace(w)); n != "" && !contains(out[n], lang) {
+			if n := flow.Normalize(strings.TrimSpace(w)); n != "" && !slices.Contains(out[n], lang) {
 				out[n] = append(out[n], lang)
 			}
 		}
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // keyword is what a whole message means to the SMS channel before the flow sees it.
@@ -292,7 +284,7 @@ func (a *Adapter) classify(word string) (keyword, string) {
 // does not read; the word they used is the best hint it has. The default language
 // wins a tie, and English comes last because its lists borrow words (stopp) from others.
 func (a *Adapter) pickLang(langs []string) string {
-	if len(langs) == 0 || contains(langs, a.defaultLang) {
+	if len(langs) == 0 || slices.Contains(langs, a.defaultLang) {
 		return a.defaultLang
 	}
 	for _, l := range langs {
