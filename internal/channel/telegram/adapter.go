@@ -25,6 +25,7 @@ type Handler interface {
 type Suppressor interface {
 	Suppress(ctx context.Context, id, reason string) error
 	Suppressed(ctx context.Context, id string) (string, error)
+	Unsuppress(ctx context.Context, id string) error
 }
 
 // Texts are the locales; *i18n.Catalog satisfies it.

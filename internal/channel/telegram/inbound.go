@@ -142,26 +142,16 @@ func (a *Adapter) answerCallback(ctx context.Context, id string) {
 	}
 }
 
-// unsuppressor is the optional half of a Suppressor that lifts a suppression;
-// *store.Store has it.
-type unsuppressor interface {
-	Unsuppress(ctx context.Context, id string) error
-}
-
 // unblock lifts a "blocked" suppression when its participant writes again: they
 // unblocked the bot, and the reply to this very message must reach them. Other
 // reasons (an SMS opt-out) are not Telegram's to lift.
 func (a *Adapter) unblock(ctx context.Context, address string) error {
-	u, ok := a.sup.(unsuppressor)
-	if !ok {
-		return nil
-	}
 	id := channel.ParticipantID(channel.Telegram, address)
 	reason, err := a.sup.Suppressed(ctx, id)
 	if err != nil || reason != store.Blocked {
 		return err
 	}
-	if err := u.Unsuppress(ctx, id); err != nil {
+	if err := a.sup.Unsuppress(ctx, id); err != nil {
 		return err
 	}
 	a.log.Info("participant unblocked the bot", "participant", id)

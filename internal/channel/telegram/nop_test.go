@@ -18,6 +18,7 @@ type nopSup struct{}
 
 func (nopSup) Suppress(context.Context, string, string) error     { return nil }
 func (nopSup) Suppressed(context.Context, string) (string, error) { return "", nil }
+func (nopSup) Unsuppress(context.Context, string) error           { return nil }
 
 type nopTexts struct{}
 
