@@ -10,6 +10,7 @@ import (
 
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 )
 
@@ -31,11 +32,12 @@ func chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if *lang != "" && !a.content.catalog.Has(*lang) {
 		return fmt.Errorf("--lang %s: no such locale (have %v)", *lang, a.content.catalog.Languages())
 	}
-	reader, err := a.store.Outbox(ctx, channel.Terminal, "chat-"+*as)
+	reader, err := a.store.Outbox(ctx, message.Terminal, "chat-"+*as)
 	if err != nil {
 		return err
 	}
-	w := outbox.NewWorker(reader, terminal{out: stdout, r: a.content.catalog}, a.now, a.log)
+	w := outbox.New(reader, terminal{out: stdout, r: a.content.catalog}, a.store,
+		outbox.Options{Channel: message.Terminal, Now: a.now, Log: a.log})
 	scan := bufio.NewScanner(stdin)
 	scan.Buffer(make([]byte, 64*1024), 1024*1024)
 	for {
@@ -47,7 +49,7 @@ func chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 		if !scan.Scan() {
 			return scan.Err()
 		}
-		in := channel.Inbound{Channel: channel.Terminal, Address: *as,
+		in := message.Inbound{Channel: message.Terminal, Address: *as,
 			Input: flow.Input{Kind: flow.Text, Text: scan.Text(), Lang: *lang}}
 		if _, err := a.bot.Handle(ctx, in); err != nil {
 			// Nothing was stored: say so in the participant's words, and why on stderr.
@@ -67,7 +69,7 @@ type terminal struct {
 	r   channel.Renderer
 }
 
-func (t terminal) Send(_ context.Context, msg channel.Outbound) error {
-	_, err := fmt.Fprintf(t.out, "%s\n\n", channel.PlainText(t.r, msg.Reply))
+func (t terminal) Send(_ context.Context, msg message.Outbound) error {
+	_, err := fmt.Fprintf(t.out, "%s\n\n", channel.PlainText(t.r, msg))
 	return err
 }

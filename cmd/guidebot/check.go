@@ -11,6 +11,7 @@ import (
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 // check validates what would be served: flows against every locale, every locale
@@ -102,7 +103,7 @@ func replySegments(c content, budget int) (report []string, over int) {
 			}
 			for _, lang := range c.catalog.Languages() {
 				reply.Lang = lang
-				enc, parts := sms.Segments(channel.PlainText(c.catalog, reply))
+				enc, parts := sms.Segments(channel.PlainText(c.catalog, message.Outbound{Reply: reply}))
 				report = append(report, fmt.Sprintf("%s step %s.%s: %s, SMS parts: %d", lang, f.Name, name, enc, parts))
 				if parts > budget {
 					over++

@@ -7,15 +7,24 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync"
 	"time"
 
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/channel/telegram"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/server"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+const (
+	// readHeaderTimeout bounds a client's request headers (slowloris).
+	readHeaderTimeout = 10 * time.Second
+	// shutdownTimeout bounds the wait for requests in progress at shutdown.
+	shutdownTimeout = 10 * time.Second
 )
 
 // serve runs the HTTP routes, the enabled channels and their outbox senders.
@@ -30,47 +39,60 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	host, _ := os.Hostname()
 	consumer := fmt.Sprintf("%s-%d", host, os.Getpid())
 
+	metrics, err := outbox.NewMetrics(srv.Registry())
+	if err != nil {
+		return err
+	}
+	if err := store.CountRoundTrips(a.rdb, srv.Registry()); err != nil {
+		return err
+	}
 	var workers []func(context.Context) error
-	addSender := func(ch string, s outbox.Sender) error {
+	addSender := func(ch string, s outbox.Sender, limits outbox.Limits) error {
 		r, err := a.store.Outbox(ctx, ch, consumer)
 		if err != nil {
 			return err
 		}
-		w := outbox.NewWorker(r, s, a.now, a.log.With("channel", ch))
-		workers = append(workers, w.Run)
+		d := outbox.New(r, s, a.store, outbox.Options{
+			Channel: ch, Limits: limits, Senders: a.cfg.Senders, Now: a.now,
+			Log: a.log.With("channel", ch), Metrics: metrics,
+		})
+		workers = append(workers, d.Run)
 		return nil
 	}
 	if a.cfg.Telegram.Token != "" {
-		tg, err := telegram.New(a.cfg.Telegram, a.cfg.PublicURL, a.bot, a.store, cat, a.now, a.log)
+		tg, err := telegram.New(a.cfg.Telegram, a.cfg.PublicURL, a.bot, cat, a.now, a.log)
 		if err != nil {
 			return err
 		}
 		// A Bot API that is down at start must not keep SMS and the webhook route down
-		// too: register in the background until it works.
-		workers = append(workers, func(ctx context.Context) error { return untilDone(ctx, a.log, "telegram setup", tg.Setup) })
+		// too: Setup retries in the background until the webhook is registered.
+		workers = append(workers, tg.Setup)
 		if a.cfg.Telegram.Mode == "webhook" {
 			srv.Handle("POST "+telegram.WebhookPath, tg.Webhook())
 		} else {
 			workers = append(workers, tg.Poll)
 		}
-		if err := addSender(channel.Telegram, tg.Sender()); err != nil {
+		if err := addSender(message.Telegram, tg.Sender(), tg.Limits()); err != nil {
 			return err
 		}
 	}
 	if a.cfg.Twilio.AccountSID != "" {
 		s, err := sms.New(a.cfg.Twilio, a.cfg.PublicURL, a.bot, a.store, cat, a.cfg.DefaultLang, a.now,
-			a.log.With("channel", channel.SMS), srv.Registry())
+			a.log.With("channel", message.SMS), srv.Registry())
 		if err != nil {
 			return err
 		}
 		srv.Handle("POST "+sms.InboundPath, s.Inbound())
 		srv.Handle("POST "+sms.StatusPath, s.Status())
-		if err := addSender(channel.SMS, s.Sender()); err != nil {
+		if err := addSender(message.SMS, s.Sender(), s.Limits()); err != nil {
 			return err
 		}
 	}
+	if a.cfg.PprofAddr != "" {
+		workers = append(workers, func(ctx context.Context) error { return servePprof(ctx, a.cfg.PprofAddr, a.log) })
+	}
 
-	httpSrv := &http.Server{Addr: a.cfg.HTTPAddr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := &http.Server{Addr: a.cfg.HTTPAddr, Handler: srv.Handler(), ReadHeaderTimeout: readHeaderTimeout}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -92,7 +114,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	case <-ctx.Done():
 	}
 	cancel()
-	shutdown, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdown, stop := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer stop()
 	if serr := httpSrv.Shutdown(shutdown); serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
@@ -104,22 +126,21 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	return err
 }
 
-// untilDone runs f until it succeeds or ctx ends, backing off from 1 s to 5 min.
-func untilDone(ctx context.Context, log *slog.Logger, what string, f func(context.Context) error) error {
-	wait := time.Second
-	for {
-		err := f(ctx)
-		if err == nil || ctx.Err() != nil {
-			return nil
-		}
-		log.Warn(what+" failed; will retry", "after", wait, "err", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-		wait = min(2*wait, 5*time.Minute)
+// servePprof serves the runtime profiles on addr until ctx ends.
+func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	log.Warn("pprof is on: profiles are served without authentication", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("pprof: %w", err)
 	}
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/store/storetest"
 )
 
@@ -64,5 +64,5 @@ func BenchmarkHandle(b *testing.B) {
 	if n, err := f.store.MemoryUsage(ctx, "tg:bench1"); err == nil {
 		b.ReportMetric(float64(n), "bytes/participant")
 	}
-	rdb.Del(ctx, prefix+"gb:outbox:"+channel.Telegram)
+	rdb.Del(ctx, prefix+"gb:outbox:"+message.Telegram)
 }

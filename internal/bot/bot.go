@@ -9,8 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/pace"
 	"github.com/guidebot/guidebot/internal/store"
 )
 
@@ -47,53 +48,50 @@ func New(engine Engine, st Store, now func() time.Time, log *slog.Logger) *Bot {
 	return &Bot{engine: engine, store: st, now: now, log: log}
 }
 
-// Result says what Handle did.
-type Result int
+// conflictPause is the first wait after repeated version conflicts: it grows with
+// each attempt, so two racing messages of one participant stop colliding.
+const conflictPause = time.Millisecond
 
-const (
-	// Handled means the state and the reply are committed.
-	Handled Result = iota
-	// Duplicate means the provider message id was handled before; nothing changed.
-	Duplicate
-)
-
-// Handle processes one inbound message. On error nothing was written, so the caller
+// Handle processes one inbound message. duplicate says the provider message id was
+// handled before and nothing changed. On error nothing was written, so the caller
 // must not report the message as handled (a webhook answers 5xx and is retried).
-func (b *Bot) Handle(ctx context.Context, in channel.Inbound) (Result, error) {
-	id := channel.ParticipantID(in.Channel, in.Address)
+func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, err error) {
+	id := message.ParticipantID(in.Channel, in.Address)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		rec, err := b.store.Load(ctx, id, in.MsgID)
 		if errors.Is(err, store.ErrDuplicate) {
-			return Duplicate, nil
+			return true, nil
 		}
 		if err != nil {
-			return 0, fmt.Errorf("bot: %w", err)
+			return false, fmt.Errorf("bot: %w", err)
 		}
 		c, err := b.step(rec, id, in)
 		if err != nil {
-			return 0, err
+			return false, err
 		}
 		_, err = b.store.Commit(ctx, c)
 		switch {
 		case err == nil:
-			return Handled, nil
+			return false, nil
 		case errors.Is(err, store.ErrDuplicate):
-			return Duplicate, nil
+			return true, nil
 		case errors.Is(err, store.ErrConflict):
 			// Another message of this participant committed first: step again on
 			// the state it left, so the two never interleave.
 			if attempt > 2 {
-				time.Sleep(time.Duration(attempt) * time.Millisecond)
+				if err := pace.Sleep(ctx, time.Duration(attempt)*conflictPause); err != nil {
+					return false, fmt.Errorf("bot: %w", err)
+				}
 			}
 			continue
 		default:
-			return 0, fmt.Errorf("bot: %w", err)
+			return false, fmt.Errorf("bot: %w", err)
 		}
 	}
-	return 0, fmt.Errorf("bot: participant busy: %d conflicting attempts", maxAttempts)
+	return false, fmt.Errorf("bot: participant busy: %d conflicting attempts", maxAttempts)
 }
 
-func (b *Bot) step(rec store.Record, id string, in channel.Inbound) (store.Commit, error) {
+func (b *Bot) step(rec store.Record, id string, in message.Inbound) (store.Commit, error) {
 	now := b.now()
 	state := rec.State
 	if state.ID == "" {
@@ -103,10 +101,10 @@ func (b *Bot) step(rec store.Record, id string, in channel.Inbound) (store.Commi
 	if err != nil {
 		return store.Commit{}, fmt.Errorf("bot: step %s: %w", next.Step, err)
 	}
-	c := store.Commit{ID: id, MsgID: in.MsgID, Version: rec.Version, State: next}
+	c := store.Commit{ID: id, MsgID: in.MsgID, Version: rec.Version, State: next, Unblock: in.Reachable}
 	c.Transcript = append(c.Transcript, transcriptIn(now, in), transcriptOut(now, reply))
 	if !reply.Empty() {
-		out, err := json.Marshal(channel.Outbound{To: in.Address, Participant: id, Reply: reply})
+		out, err := json.Marshal(message.Outbound{To: in.Address, Participant: id, Reply: reply})
 		if err != nil {
 			return store.Commit{}, fmt.Errorf("bot: encode reply: %w", err)
 		}
@@ -139,11 +137,11 @@ type transcriptEntry struct {
 	At    int64          `json:"t"`
 	Dir   string         `json:"d"`
 	Text  string         `json:"x,omitempty"`
-	Media *channel.Media `json:"m,omitempty"`
+	Media *message.Media `json:"m,omitempty"`
 	IDs   []string       `json:"ids,omitempty"`
 }
 
-func transcriptIn(now time.Time, in channel.Inbound) string {
+func transcriptIn(now time.Time, in message.Inbound) string {
 	text := in.Input.Text
 	if in.Input.Kind == flow.Button {
 		text = "[" + in.Input.Option + "]"

@@ -19,6 +19,7 @@ import (
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/internal/store/storetest"
 )
@@ -37,8 +38,8 @@ func newFixture(t testing.TB, rdb redis.UniversalClient, prefix string) fixture 
 	return fixture{bot: e.Bot, store: e.Store, rdb: rdb, cat: e.Catalog}
 }
 
-func text(address, msgID, s string) channel.Inbound {
-	return channel.Inbound{Channel: channel.Telegram, Address: address, MsgID: msgID,
+func text(address, msgID, s string) message.Inbound {
+	return message.Inbound{Channel: message.Telegram, Address: address, MsgID: msgID,
 		Input: flow.Input{Kind: flow.Text, Text: s}}
 }
 
@@ -56,11 +57,11 @@ func (f fixture) replies(t testing.TB, ch string) []string {
 	}
 	var out []string
 	for _, e := range entries {
-		var msg channel.Outbound
+		var msg message.Outbound
 		if err := json.Unmarshal([]byte(e.Payload), &msg); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, channel.PlainText(f.cat, msg.Reply))
+		out = append(out, channel.PlainText(f.cat, msg))
 		r.Done(ctx, e.ID)
 	}
 	return out
@@ -85,7 +86,7 @@ func TestConversationThroughRedis(t *testing.T) {
 		if _, err := f.bot.Handle(ctx, text("42", fmt.Sprint("u", i), s.say)); err != nil {
 			t.Fatalf("%q: %v", s.say, err)
 		}
-		got := f.replies(t, channel.Telegram)
+		got := f.replies(t, message.Telegram)
 		if len(got) != 1 || !strings.Contains(got[0], s.want) {
 			t.Fatalf("after %q: got %q, want one reply containing %q", s.say, got, s.want)
 		}
@@ -100,13 +101,13 @@ func TestDuplicateMessageIsHandledOnce(t *testing.T) {
 	ctx := context.Background()
 	rdb, prefix := storetest.Redis(t)
 	f := newFixture(t, rdb, prefix)
-	for i, want := range []bot.Result{bot.Handled, bot.Duplicate} {
-		res, err := f.bot.Handle(ctx, text("7", "u100", "hello"))
-		if err != nil || res != want {
-			t.Fatalf("delivery %d: %v %v, want %v", i, res, err, want)
+	for i, want := range []bool{false, true} {
+		dup, err := f.bot.Handle(ctx, text("7", "u100", "hello"))
+		if err != nil || dup != want {
+			t.Fatalf("delivery %d: duplicate=%v %v, want duplicate=%v", i, dup, err, want)
 		}
 	}
-	if got := f.replies(t, channel.Telegram); len(got) != 1 {
+	if got := f.replies(t, message.Telegram); len(got) != 1 {
 		t.Fatalf("%d replies, want 1", len(got))
 	}
 }
@@ -139,7 +140,7 @@ func TestConcurrentMessagesOfOneParticipant(t *testing.T) {
 	if rec.Version != n {
 		t.Fatalf("version %d after %d messages: an update was lost", rec.Version, n)
 	}
-	if got := f.replies(t, channel.Telegram); len(got) != n {
+	if got := f.replies(t, message.Telegram); len(got) != n {
 		t.Fatalf("%d replies, want %d", len(got), n)
 	}
 }
@@ -169,7 +170,7 @@ func TestRedisFailingMidConversationWritesNothing(t *testing.T) {
 	if _, err := f.bot.Handle(ctx, text("8", "u1", "hi")); err != nil {
 		t.Fatal(err)
 	}
-	f.replies(t, channel.Telegram)
+	f.replies(t, message.Telegram)
 	before, _ := f.store.Load(ctx, "tg:8", "")
 
 	hook.on.Store(true)
@@ -181,14 +182,14 @@ func TestRedisFailingMidConversationWritesNothing(t *testing.T) {
 	if after.Version != before.Version || after.State.Step != before.State.Step {
 		t.Fatalf("state changed by a failed message: %+v → %+v", before, after)
 	}
-	if got := f.replies(t, channel.Telegram); len(got) != 0 {
+	if got := f.replies(t, message.Telegram); len(got) != 0 {
 		t.Fatalf("a failed message queued replies: %q", got)
 	}
 	// The provider retries; the message is handled then, not taken for a duplicate.
-	if res, err := f.bot.Handle(ctx, text("8", "u2", "2")); err != nil || res != bot.Handled {
-		t.Fatalf("retry: %v %v", res, err)
+	if dup, err := f.bot.Handle(ctx, text("8", "u2", "2")); err != nil || dup {
+		t.Fatalf("retry: duplicate=%v %v", dup, err)
 	}
-	if got := f.replies(t, channel.Telegram); len(got) != 1 || !strings.Contains(got[0], "English") {
+	if got := f.replies(t, message.Telegram); len(got) != 1 || !strings.Contains(got[0], "English") {
 		t.Fatalf("retry replies %q", got)
 	}
 }
@@ -218,7 +219,7 @@ func TestForgetMeDeletesEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := f.replies(t, channel.Telegram)
+	got := f.replies(t, message.Telegram)
 	if !strings.Contains(got[len(got)-1], "Everything is deleted") {
 		t.Fatalf("last reply %q", got[len(got)-1])
 	}
@@ -272,7 +273,7 @@ func TestOversizeMessageIsKeptBounded(t *testing.T) {
 	if len(in.X) == 0 || len(in.X) > 1000 || !utf8.ValidString(in.X) {
 		t.Fatalf("kept %d bytes (valid UTF-8: %v), want 1..1000 valid", len(in.X), utf8.ValidString(in.X))
 	}
-	if got := f.replies(t, channel.Telegram); len(got) != 1 {
+	if got := f.replies(t, message.Telegram); len(got) != 1 {
 		t.Fatalf("%d replies to an oversize first message, want 1", len(got))
 	}
 }

@@ -1,3 +1,3 @@
-// Package channel defines what a messaging channel hands the bot, what it takes back
-// from the outbox, and how a reply reads as plain text on text-only channels.
+// Package channel is what the channel adapters share: how an outbound message reads
+// as text, with its options as a numbered list on text-only channels.
 package channel

@@ -7,6 +7,14 @@ import (
 	"strings"
 )
 
+// defaultSenders is OUTBOX_SENDERS' default: Telegram allows 30 messages a second
+// and answers in ~50–300 ms, so a handful would keep up; the margin absorbs slow
+// answers. maxSenders bounds it.
+const (
+	defaultSenders = 32
+	maxSenders     = 1024
+)
+
 // Config is the service's settings.
 type Config struct {
 	RedisURL       string
@@ -20,6 +28,11 @@ type Config struct {
 	Telegram       Telegram
 	Twilio         Twilio
 	TranscriptDays int
+	// Senders is how many provider calls each channel's outbox makes at once.
+	Senders int
+	// PprofAddr serves net/http/pprof on its own listener when set (off by default:
+	// profiles show more than the public routes should).
+	PprofAddr string
 }
 
 // Telegram holds the Telegram channel's settings; Token "" disables it.
@@ -40,6 +53,7 @@ type Twilio struct {
 	From                string
 	MessagingServiceSID string
 	APIURL              string
+	Rate                float64 // messages per second to one number; 0 = no cap
 }
 
 // Load reads the settings through getenv (os.Getenv, or a map in tests).
@@ -90,6 +104,16 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Telegram.ChatRate, err = rate(getenv, "TELEGRAM_CHAT_RATE", 1); err != nil {
 		return c, err
 	}
+	if c.Twilio.Rate, err = rate(getenv, "SMS_RATE", 1); err != nil {
+		return c, err
+	}
+	c.Senders = defaultSenders
+	if v := getenv("OUTBOX_SENDERS"); v != "" {
+		if c.Senders, err = strconv.Atoi(v); err != nil || c.Senders < 1 || c.Senders > maxSenders {
+			return c, fmt.Errorf("OUTBOX_SENDERS must be a whole number from 1 to %d", maxSenders)
+		}
+	}
+	c.PprofAddr = getenv("PPROF_ADDR")
 	if v := getenv("TELEGRAM_GUIDES_CHAT_ID"); v != "" {
 		if c.Telegram.GuidesChatID, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return c, fmt.Errorf("TELEGRAM_GUIDES_CHAT_ID must be a chat id (a whole number, negative for groups)")

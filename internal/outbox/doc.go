@@ -1,3 +1,3 @@
-// Package outbox delivers replies from a channel's outbox stream through that
-// channel's sender, retrying transient failures and dropping permanent ones.
+// Package outbox delivers a channel's outbox stream through that channel's sender:
+// concurrently, in order per recipient, and with no recipient holding up another.
 package outbox

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -32,4 +33,37 @@ func Connect(ctx context.Context, url string) (rdb redis.UniversalClient, embedd
 		return nil, false, nil, fmt.Errorf("REDIS_URL: cannot reach Redis at %s: %w", opt.Addr, err)
 	}
 	return c, false, func() { c.Close() }, nil
+}
+
+// CountRoundTrips counts every round trip rdb makes (a command, a pipeline, a
+// transaction) in guidebot_redis_roundtrips_total on reg: what the load tool divides
+// by the messages handled.
+func CountRoundTrips(rdb redis.UniversalClient, reg prometheus.Registerer) error {
+	c := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "guidebot_redis_roundtrips_total",
+		Help: "Round trips to Redis: single commands, pipelines and transactions.",
+	})
+	if err := reg.Register(c); err != nil {
+		return fmt.Errorf("store: register metrics: %w", err)
+	}
+	rdb.AddHook(roundTrips{c})
+	return nil
+}
+
+type roundTrips struct{ c prometheus.Counter }
+
+func (roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.c.Inc()
+		return next(ctx, cmd)
+	}
+}
+
+func (r roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.c.Inc()
+		return next(ctx, cmds)
+	}
 }

@@ -90,3 +90,41 @@ func entries(msgs []redis.XMessage) []Entry {
 	}
 	return out
 }
+
+// renewScript extends the lease on the entries this consumer still owns (XCLAIM with
+// JUSTID resets their idle time without counting a delivery) and returns the ids it
+// no longer owns: another consumer reclaimed them, or they are gone.
+var renewScript = redis.NewScript(`
+local mine = {}
+local lost = {}
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+  if p[1] and p[1][2] == ARGV[2] then
+    mine[#mine + 1] = ARGV[i]
+  else
+    lost[#lost + 1] = ARGV[i]
+  end
+end
+if #mine > 0 then
+  mine[#mine + 1] = 'JUSTID'
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, unpack(mine))
+end
+return lost
+`)
+
+// Renew extends this consumer's lease on ids and returns those it lost.
+func (o *OutboxReader) Renew(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, 2+len(ids))
+	args = append(args, group, o.consumer)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	lost, err := renewScript.Run(ctx, o.rdb, []string{o.stream}, args...).StringSlice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("store: outbox renew: %w", err)
+	}
+	return lost, nil
+}

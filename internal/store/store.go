@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 // Options tune retention.
@@ -87,11 +88,14 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 
 // Commit is everything one handled message changes, written atomically.
 type Commit struct {
-	ID         string
-	MsgID      string // dedupe key; "" for none
-	Version    int64  // the version the state was read at
-	State      flow.State
-	Forget     bool     // delete the participant instead of saving
+	ID      string
+	MsgID   string // dedupe key; "" for none
+	Version int64  // the version the state was read at
+	State   flow.State
+	Forget  bool // delete the participant instead of saving
+	// Unblock lifts a "blocked" suppression: the participant wrote, so they can be
+	// reached again. An opt-out is not lifted this way.
+	Unblock    bool
 	Transcript []string // entries to append
 	Appends    []Append // stream entries: outbox messages, feedback, handoff requests
 	// Purge lists streams whose entries containing PurgeMarker are deleted with a
@@ -109,21 +113,26 @@ type Append struct {
 // Outbox names a channel's outbox stream for an Append.
 func Outbox(channel string) string { return "outbox:" + channel }
 
-// commitScript checks the version, claims the dedupe key, saves or deletes the state,
-// appends the transcript and the stream entries: all or nothing.
+// commitScript checks the version, claims the dedupe key, lifts a "blocked"
+// suppression when asked, saves or deletes the state, appends the transcript and the
+// stream entries: all or nothing.
 var commitScript = redis.NewScript(`
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
 if ARGV[3] ~= '0' then
   if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then return -2 end
 end
+if ARGV[9] == '1' and redis.call('GET', KEYS[4]) == ARGV[10] then
+  redis.call('DEL', KEYS[4])
+end
 local nv = v + 1
 local n = tonumber(ARGV[6])
 local np = tonumber(ARGV[7])
+local first = 11
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1], KEYS[3])
   nv = 0
-  for k = 4, 3 + np do
+  for k = 5, 4 + np do
     for _, e in ipairs(redis.call('XRANGE', KEYS[k], '-', '+')) do
       local f = e[2]
       for j = 1, #f, 2 do
@@ -134,13 +143,13 @@ if ARGV[2] == '' then
 else
   redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
   if n > 0 then
-    redis.call('RPUSH', KEYS[3], unpack(ARGV, 9, 8 + n))
+    redis.call('RPUSH', KEYS[3], unpack(ARGV, first, first - 1 + n))
     redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
     redis.call('EXPIRE', KEYS[3], ARGV[5])
   end
 end
-local i = 9 + n
-for k = 4 + np, #KEYS do
+local i = first + n
+for k = 5 + np, #KEYS do
   redis.call('XADD', KEYS[k], '*', 'm', ARGV[i])
   i = i + 1
 end
@@ -168,14 +177,19 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 	if c.Forget && c.PurgeMarker != "" {
 		purge = c.Purge
 	}
-	keys := make([]string, 0, 3+len(purge)+len(c.Appends))
-	keys = append(keys, s.keys.state(c.ID), seenKey, s.keys.transcript(c.ID))
+	keys := make([]string, 0, 4+len(purge)+len(c.Appends))
+	keys = append(keys, s.keys.state(c.ID), seenKey, s.keys.transcript(c.ID), s.keys.suppressed(c.ID))
 	for _, p := range purge {
 		keys = append(keys, s.keys.stream(p))
 	}
-	args := make([]any, 0, 8+len(c.Transcript)+len(c.Appends))
+	unblock := "0"
+	if c.Unblock {
+		unblock = "1"
+	}
+	args := make([]any, 0, 10+len(c.Transcript)+len(c.Appends))
 	args = append(args, c.Version, data, ttl, s.opt.TranscriptCap,
-		int(s.opt.TranscriptTTL/time.Second), len(c.Transcript), len(purge), c.PurgeMarker)
+		int(s.opt.TranscriptTTL/time.Second), len(c.Transcript), len(purge), c.PurgeMarker,
+		unblock, message.Blocked)
 	for _, t := range c.Transcript {
 		args = append(args, t)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/internal/store/storetest"
 )
@@ -108,7 +110,7 @@ func TestTranscriptIsCapped(t *testing.T) {
 func TestOutboxReclaimsWhatACrashedConsumerLeft(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t, store.Options{})
-	if err := st.Enqueue(ctx, store.Outbox("sms"), "p1"); err != nil {
+	if err := st.Enqueue(ctx, "sms", message.Outbound{To: "p1"}); err != nil {
 		t.Fatal(err)
 	}
 	crashed, _ := st.Outbox(ctx, "sms", "crashed")
@@ -121,7 +123,7 @@ func TestOutboxReclaimsWhatACrashedConsumerLeft(t *testing.T) {
 	}
 	time.Sleep(20 * time.Millisecond)
 	got, err := other.Reclaim(ctx, 10*time.Millisecond, 10)
-	if err != nil || len(got) != 1 || got[0].Payload != "p1" {
+	if err != nil || len(got) != 1 || !strings.Contains(got[0].Payload, `"to":"p1"`) {
 		t.Fatalf("reclaim: %v %v", got, err)
 	}
 	if err := other.Done(ctx, got[0].ID); err != nil {
@@ -139,8 +141,8 @@ func TestSuppression(t *testing.T) {
 	if r, _ := st.Suppressed(ctx, id); r != "" {
 		t.Fatalf("fresh participant suppressed: %q", r)
 	}
-	st.Suppress(ctx, id, store.OptedOut)
-	if r, _ := st.Suppressed(ctx, id); r != store.OptedOut {
+	st.Suppress(ctx, id, message.OptedOut)
+	if r, _ := st.Suppressed(ctx, id); r != message.OptedOut {
 		t.Fatalf("got %q", r)
 	}
 	st.Unsuppress(ctx, id)
@@ -151,5 +153,72 @@ func TestSuppression(t *testing.T) {
 	second, _ := st.Remember(ctx, id, "SMx")
 	if !first || second {
 		t.Fatalf("remember: %v %v", first, second)
+	}
+}
+
+func TestRenewKeepsOwnLeasesAndReportsLostOnes(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	for _, to := range []string{"a", "b"} {
+		if err := st.Enqueue(ctx, "sms", message.Outbound{To: to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine, _ := st.Outbox(ctx, "sms", "mine")
+	got, _ := mine.Read(ctx, 10, -1)
+	if len(got) != 2 {
+		t.Fatalf("read %v", got)
+	}
+	time.Sleep(30 * time.Millisecond)
+	// Another consumer takes over both (this one looked dead), then this one renews.
+	other, _ := st.Outbox(ctx, "sms", "other")
+	if taken, err := other.Reclaim(ctx, 20*time.Millisecond, 1); err != nil || len(taken) != 1 {
+		t.Fatalf("reclaim one: %v %v", taken, err)
+	}
+	lost, err := mine.Renew(ctx, []string{got[0].ID, got[1].ID, "0-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(lost) != fmt.Sprint([]string{got[0].ID, "0-1"}) {
+		t.Fatalf("lost %v, want the reclaimed entry and the unknown id", lost)
+	}
+	// The renewed entry is fresh again: a reclaim with the same idle finds nothing.
+	if taken, _ := other.Reclaim(ctx, 20*time.Millisecond, 10); len(taken) != 0 {
+		t.Fatalf("a renewed lease was taken over: %v", taken)
+	}
+}
+
+func TestSuppressedAmong(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	st.Suppress(ctx, "tg:1", message.Blocked)
+	st.Suppress(ctx, "sms:+46700000003", message.OptedOut)
+	got, err := st.SuppressedAmong(ctx, []string{"tg:1", "tg:2", "sms:+46700000003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"tg:1": message.Blocked, "sms:+46700000003": message.OptedOut}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func TestCommitUnblockLiftsBlockedButNotOptedOut(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	tests := []struct {
+		id, reason, want string
+	}{
+		{"tg:10", message.Blocked, ""},
+		{"sms:+46700000004", message.OptedOut, message.OptedOut},
+	}
+	for _, tc := range tests {
+		st.Suppress(ctx, tc.id, tc.reason)
+		if _, err := st.Commit(ctx, store.Commit{ID: tc.id, State: flow.State{ID: tc.id, Step: "main.menu"}, Unblock: true}); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := st.Suppressed(ctx, tc.id); r != tc.want {
+			t.Errorf("%s suppressed %q after an unblocking commit, want %q", tc.id, r, tc.want)
+		}
 	}
 }

@@ -2,16 +2,13 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
-)
 
-// Suppression reasons: the participant opted out by SMS keyword, or blocked the bot.
-const (
-	OptedOut = "opted-out"
-	Blocked  = "blocked"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 func (k keys) suppressed(id string) string { return k.prefix + "gb:{p:" + id + "}:suppressed" }
@@ -45,10 +42,41 @@ func (s *Store) Suppressed(ctx context.Context, id string) (string, error) {
 	return v, nil
 }
 
-// Enqueue appends one payload to a stream outside a conversation step, such as a
-// channel's own confirmation of an opt-out (stream "outbox:sms").
-func (s *Store) Enqueue(ctx context.Context, stream, payload string) error {
-	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.stream(stream), Values: []string{"m", payload}}).Err(); err != nil {
+// SuppressedAmong returns the reason of each suppressed participant among ids, in one
+// round trip (a pipeline of GETs, which a cluster client splits by node).
+func (s *Store) SuppressedAmong(ctx context.Context, ids []string) (map[string]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.Get(ctx, s.keys.suppressed(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("store: suppressed: %w", err)
+	}
+	var out map[string]string
+	for i, c := range cmds {
+		if v := c.Val(); v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[ids[i]] = v
+		}
+	}
+	return out, nil
+}
+
+// Enqueue queues one outbound message on a channel's outbox outside a conversation
+// step, such as a channel's own confirmation of an opt-out.
+func (s *Store) Enqueue(ctx context.Context, channel string, msg message.Outbound) error {
+	payload, err := json.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("store: enqueue: %w", err)
+	}
+	err = s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.stream(Outbox(channel)), Values: []string{"m", string(payload)}}).Err()
+	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
 	}
 	return nil

@@ -19,13 +19,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/internal/bot/bottest"
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
 	"github.com/guidebot/guidebot/internal/clocktest"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/store"
 )
@@ -67,7 +67,7 @@ type env struct {
 	fake   *smstest.Server
 	a      *sms.Adapter
 	web    *httptest.Server
-	w      *outbox.Worker
+	w      *outbox.Dispatcher
 	clock  *clocktest.Clock
 	reg    *prometheus.Registry
 	logs   *syncBuffer
@@ -96,7 +96,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	fake := smstest.NewServer(t, accountSID, authToken)
 	fake.SetClock(clk.Now)
 	cfg := envConfig{
-		twilio:  config.Twilio{AccountSID: accountSID, AuthToken: authToken, From: botNumber, APIURL: fake.URL},
+		twilio:  config.Twilio{AccountSID: accountSID, AuthToken: authToken, From: botNumber, APIURL: fake.URL, Rate: 1},
 		handler: be.Bot,
 	}
 	for _, o := range opts {
@@ -109,17 +109,17 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Sleep = clk.Sleep
 	mux := http.NewServeMux()
 	mux.Handle(sms.InboundPath, a.Inbound())
 	mux.Handle(sms.StatusPath, a.Status())
 	web := httptest.NewServer(mux)
 	t.Cleanup(web.Close)
-	reader, err := st.Outbox(ctx, channel.SMS, "test")
+	reader, err := st.Outbox(ctx, message.SMS, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := outbox.NewWorker(reader, a.Sender(), clk.Now, quiet)
+	w := outbox.New(reader, a.Sender(), st, outbox.Options{Channel: message.SMS, Limits: a.Limits(),
+		Now: clk.Now, Sleep: clk.Sleep, Log: quiet})
 	return &env{t: t, ctx: ctx, rdb: rdb, prefix: prefix, st: st, cat: cat, fake: fake, a: a,
 		web: web, w: w, clock: clk, reg: reg, logs: logs}
 }
@@ -199,7 +199,7 @@ func (e *env) render(lang, id string) string {
 
 // outboxLen is the number of entries in the SMS outbox stream.
 func (e *env) outboxLen() int64 {
-	n, err := e.rdb.XLen(e.ctx, e.prefix+"gb:"+store.Outbox(channel.SMS)).Result()
+	n, err := e.rdb.XLen(e.ctx, e.prefix+"gb:"+store.Outbox(message.SMS)).Result()
 	if err != nil {
 		e.t.Fatal(err)
 	}

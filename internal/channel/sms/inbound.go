@@ -2,7 +2,6 @@ package sms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,10 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/guidebot/guidebot/internal/bot"
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
-	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 // maxBody bounds a webhook body; Twilio's form posts are a few kilobytes.
@@ -26,8 +23,11 @@ const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
 // statusTTL is how long a delivery status is kept.
 const statusTTL = 7 * 24 * 60 * 60
 
-// errOptedOut is Twilio's "Attempt to send to unsubscribed recipient".
-const errOptedOut = 21610
+// Twilio's error codes: "Attempt to send to unsubscribed recipient", and its 429.
+const (
+	errOptedOut        = 21610
+	errTooManyRequests = 20429
+)
 
 // Inbound is the handler for POST /sms/inbound, Twilio's incoming-message webhook.
 func (a *Adapter) Inbound() http.Handler { return http.HandlerFunc(a.inbound) }
@@ -107,7 +107,7 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 		a.log.Warn("sms from a sender that is not a phone number; ignored", "sid", sid)
 		return nil
 	}
-	id := channel.ParticipantID(channel.SMS, from)
+	id := message.ParticipantID(message.SMS, from)
 	body := form.Get("Body")
 	reason, err := a.st.Suppressed(ctx, id)
 	if err != nil {
@@ -119,10 +119,10 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 		a.log.Info("sms opt-out", "from", mask(from), "sid", sid, "lang", lang)
 		// Suppress before anything else: the opt-out must hold even when the
 		// confirmation cannot be queued.
-		if err := a.st.Suppress(ctx, id, store.OptedOut); err != nil {
+		if err := a.st.Suppress(ctx, id, message.OptedOut); err != nil {
 			return fmt.Errorf("sms: opt out: %w", err)
 		}
-		if reason == store.OptedOut {
+		if reason == message.OptedOut {
 			return nil // confirmed before; one confirmation is enough
 		}
 		return a.notice(ctx, id, from, sid, lang, msgStopped)
@@ -142,7 +142,7 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 		a.log.Info("sms from an opted-out number; not handled", "from", mask(from), "sid", sid)
 		return nil
 	}
-	in := channel.Inbound{Channel: channel.SMS, Address: from, MsgID: sid,
+	in := message.Inbound{Channel: message.SMS, Address: from, MsgID: sid,
 		Input: flow.Input{Kind: flow.Text, Text: body}}
 	if m := media(form); m != nil {
 		in.Media = m
@@ -150,11 +150,11 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 			in.Input.Kind = flow.Media
 		}
 	}
-	res, err := a.h.Handle(ctx, in)
+	dup, err := a.h.Handle(ctx, in)
 	if err != nil {
 		return fmt.Errorf("sms: %w", err)
 	}
-	a.log.Info("sms handled", "from", mask(from), "sid", sid, "duplicate", res == bot.Duplicate)
+	a.log.Info("sms handled", "from", mask(from), "sid", sid, "duplicate", dup)
 	return nil
 }
 
@@ -168,19 +168,16 @@ func (a *Adapter) notice(ctx context.Context, id, to, sid, lang, msgID string) e
 	if !fresh {
 		return nil
 	}
-	out, err := json.Marshal(channel.Outbound{To: to, Participant: id, System: true,
-		Reply: flow.Reply{Lang: lang, Texts: []flow.Message{{ID: msgID}}}})
-	if err != nil {
-		return fmt.Errorf("sms: encode notice: %w", err)
-	}
-	if err := a.st.Enqueue(ctx, store.Outbox(channel.SMS), string(out)); err != nil {
+	out := message.Outbound{To: to, Participant: id, System: true,
+		Reply: flow.Reply{Lang: lang, Texts: []flow.Message{{ID: msgID}}}}
+	if err := a.st.Enqueue(ctx, message.SMS, out); err != nil {
 		return fmt.Errorf("sms: %w", err)
 	}
 	return nil
 }
 
 // media describes the first attachment of an MMS, for the transcript.
-func media(form url.Values) *channel.Media {
+func media(form url.Values) *message.Media {
 	n, _ := strconv.Atoi(form.Get("NumMedia"))
 	if n <= 0 {
 		return nil
@@ -196,7 +193,7 @@ func media(form url.Values) *channel.Media {
 	case ct == "text/vcard" || ct == "text/x-vcard":
 		kind = "contact"
 	}
-	return &channel.Media{Kind: kind, FileID: form.Get("MediaUrl0")}
+	return &message.Media{Kind: kind, FileID: form.Get("MediaUrl0")}
 }
 
 func (a *Adapter) status(w http.ResponseWriter, r *http.Request) {
@@ -227,7 +224,7 @@ func (a *Adapter) status(w http.ResponseWriter, r *http.Request) {
 	}
 	// With a Messaging Service an opt-out can surface only here, after the send.
 	if code == strconv.Itoa(errOptedOut) && to != "" {
-		if err := a.st.Suppress(ctx, channel.ParticipantID(channel.SMS, to), store.OptedOut); err != nil {
+		if err := a.st.Suppress(ctx, message.ParticipantID(message.SMS, to), message.OptedOut); err != nil {
 			a.log.Error("sms opt-out from status not recorded", "sid", sid, "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return

@@ -12,12 +12,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/guidebot/guidebot/internal/bot"
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
 	"github.com/guidebot/guidebot/internal/flow"
-	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 const twiml = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
@@ -183,14 +181,14 @@ func TestOptOut(t *testing.T) {
 		t.Run(c.word, func(t *testing.T) {
 			e := newEnv(t)
 			const from = "+46701230006"
-			id := channel.ParticipantID(channel.SMS, from)
+			id := message.ParticipantID(message.SMS, from)
 			e.exchange(from, "hello")
 			got := e.exchange(from, c.word)
 			if want := e.render(c.lang, "sms.stopped"); len(got) != 1 || got[0] != want {
 				t.Fatalf("confirmation %q, want [%q]", got, want)
 			}
-			if r, _ := e.st.Suppressed(e.ctx, id); r != store.OptedOut {
-				t.Fatalf("suppressed %q, want %q", r, store.OptedOut)
+			if r, _ := e.st.Suppressed(e.ctx, id); r != message.OptedOut {
+				t.Fatalf("suppressed %q, want %q", r, message.OptedOut)
 			}
 			// Nothing more: answers are not handled, a reminder is not sent, a second
 			// STOP is not confirmed again.
@@ -203,8 +201,8 @@ func TestOptOut(t *testing.T) {
 			if e.outboxLen() != before {
 				t.Fatalf("replies queued up while opted out")
 			}
-			reminder := `{"to":"` + from + `","p":"` + id + `","r":{"l":"sv","t":[{"id":"menu.intro"}]}}`
-			if err := e.st.Enqueue(e.ctx, store.Outbox(channel.SMS), reminder); err != nil {
+			reminder := message.Outbound{To: from, Participant: id, Reply: flow.Reply{Lang: "sv", Texts: []flow.Message{{ID: "menu.intro"}}}}
+			if err := e.st.Enqueue(e.ctx, message.SMS, reminder); err != nil {
 				t.Fatal(err)
 			}
 			e.drain()
@@ -228,7 +226,7 @@ func TestOptOut(t *testing.T) {
 func TestOptInWords(t *testing.T) {
 	e := newEnv(t)
 	const from = "+46701230007"
-	id := channel.ParticipantID(channel.SMS, from)
+	id := message.ParticipantID(message.SMS, from)
 	e.exchange(from, "hello")
 	// Not opted out: YES is an answer for the flow (here: not one of the languages).
 	got := e.exchange(from, "YES")
@@ -282,38 +280,38 @@ func TestInboundHandleError(t *testing.T) {
 
 type failingHandler struct{}
 
-func (failingHandler) Handle(context.Context, channel.Inbound) (bot.Result, error) {
-	return 0, io.ErrUnexpectedEOF
+func (failingHandler) Handle(context.Context, message.Inbound) (bool, error) {
+	return false, io.ErrUnexpectedEOF
 }
 
 // recorder is a Handler that keeps what it was handed.
 type recorder struct {
 	mu sync.Mutex
-	in []channel.Inbound
+	in []message.Inbound
 }
 
-func (r *recorder) Handle(_ context.Context, in channel.Inbound) (bot.Result, error) {
+func (r *recorder) Handle(_ context.Context, in message.Inbound) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.in = append(r.in, in)
-	return bot.Handled, nil
+	return false, nil
 }
 
 func TestInboundFixtures(t *testing.T) {
 	cases := []struct {
 		file  string
-		want  channel.Inbound
-		media *channel.Media
+		want  message.Inbound
+		media *message.Media
 	}{
-		{"inbound_sms.form", channel.Inbound{Address: "+46701234567", MsgID: "SM1f0e2d3c4b5a69788796a5b4c3d2e1f0",
+		{"inbound_sms.form", message.Inbound{Address: "+46701234567", MsgID: "SM1f0e2d3c4b5a69788796a5b4c3d2e1f0",
 			Input: flow.Input{Kind: flow.Text, Text: "Hej! Jag behöver hjälp med BankID."}}, nil},
-		{"inbound_emoji.form", channel.Inbound{Address: "+46709876543", MsgID: "SM2a3b4c5d6e7f80918273645546372819",
+		{"inbound_emoji.form", message.Inbound{Address: "+46709876543", MsgID: "SM2a3b4c5d6e7f80918273645546372819",
 			Input: flow.Input{Kind: flow.Text, Text: "Tack 👍😊"}}, nil},
-		{"inbound_arabic.form", channel.Inbound{Address: "+46761112233", MsgID: "SM3c4d5e6f708192a3b4c5d6e7f8091a2b",
+		{"inbound_arabic.form", message.Inbound{Address: "+46761112233", MsgID: "SM3c4d5e6f708192a3b4c5d6e7f8091a2b",
 			Input: flow.Input{Kind: flow.Text, Text: "مرحبا، أحتاج مساعدة"}}, nil},
-		{"inbound_mms.form", channel.Inbound{Address: "+358401234567", MsgID: "MM4d5e6f708192a3b4c5d6e7f8091a2b3c",
+		{"inbound_mms.form", message.Inbound{Address: "+358401234567", MsgID: "MM4d5e6f708192a3b4c5d6e7f8091a2b3c",
 			Input: flow.Input{Kind: flow.Media}},
-			&channel.Media{Kind: "photo", FileID: "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages/MM4d5e6f708192a3b4c5d6e7f8091a2b3c/Media/ME5e6f708192a3b4c5d6e7f8091a2b3c4d"}},
+			&message.Media{Kind: "photo", FileID: "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages/MM4d5e6f708192a3b4c5d6e7f8091a2b3c/Media/ME5e6f708192a3b4c5d6e7f8091a2b3c4d"}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -335,7 +333,7 @@ func TestInboundFixtures(t *testing.T) {
 				t.Fatalf("handled %d messages", len(rec.in))
 			}
 			got, want := rec.in[0], c.want
-			want.Channel = channel.SMS
+			want.Channel = message.SMS
 			if got.Channel != want.Channel || got.Address != want.Address || got.MsgID != want.MsgID ||
 				got.Input != want.Input {
 				t.Fatalf("inbound\n%+v\nwant\n%+v", got, want)

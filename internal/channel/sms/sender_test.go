@@ -10,20 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
-	"github.com/guidebot/guidebot/internal/store"
 )
 
-func outbound(to string, ids ...string) channel.Outbound {
+func outbound(to string, ids ...string) message.Outbound {
 	r := flow.Reply{Lang: "sv"}
 	for _, id := range ids {
 		r.Texts = append(r.Texts, flow.Message{ID: id})
 	}
-	return channel.Outbound{To: to, Participant: channel.ParticipantID(channel.SMS, to), Reply: r}
+	return message.Outbound{To: to, Participant: message.ParticipantID(message.SMS, to), Reply: r}
 }
 
 func TestSenderWireFormat(t *testing.T) {
@@ -86,15 +85,16 @@ func TestSenderErrors(t *testing.T) {
 		name         string
 		status, code int
 		retry        bool
-		suppressed   bool
+		everyone     bool
+		unreachable  bool
 	}{
-		{"internal error", 500, 20500, true, false},
-		{"unavailable", 503, 20503, true, false},
-		{"too many requests", 429, 20429, true, false},
-		{"unsubscribed recipient", 400, 21610, false, true},
-		{"invalid number", 400, 21211, false, false},
-		{"blocked by carrier", 400, 21612, false, false},
-		{"not authorised", 401, 20003, false, false},
+		{"internal error", 500, 20500, true, false, false},
+		{"unavailable", 503, 20503, true, false, false},
+		{"too many requests", 429, 20429, true, true, false},
+		{"unsubscribed recipient", 400, 21610, false, false, true},
+		{"invalid number", 400, 21211, false, false, false},
+		{"blocked by carrier", 400, 21612, false, false, false},
+		{"not authorised", 401, 20003, false, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -106,9 +106,16 @@ func TestSenderErrors(t *testing.T) {
 			if err == nil || errors.As(err, &re) != c.retry {
 				t.Fatalf("error %v; want retry=%v", err, c.retry)
 			}
-			r, _ := e.st.Suppressed(e.ctx, channel.ParticipantID(channel.SMS, to))
-			if (r == store.OptedOut) != c.suppressed {
-				t.Fatalf("suppressed %q, want %v", r, c.suppressed)
+			if c.retry && re.Everyone != c.everyone {
+				t.Fatalf("retry for everyone %v, want %v", re.Everyone, c.everyone)
+			}
+			var ue *outbox.UnreachableError
+			if errors.As(err, &ue) != c.unreachable || (c.unreachable && ue.Reason != message.OptedOut) {
+				t.Fatalf("error %v; want unreachable=%v (opted out)", err, c.unreachable)
+			}
+			// The sender writes nothing itself: the outbox records a suppression.
+			if r, _ := e.st.Suppressed(e.ctx, message.ParticipantID(message.SMS, to)); r != "" {
+				t.Fatalf("the sender suppressed %q behind the outbox's back", r)
 			}
 		})
 	}
@@ -141,7 +148,7 @@ func TestSender21610FromTheFake(t *testing.T) {
 	if got := e.exchange(from, "hello"); len(got) != 0 {
 		t.Fatalf("sent %q", got)
 	}
-	if r, _ := e.st.Suppressed(e.ctx, channel.ParticipantID(channel.SMS, from)); r != store.OptedOut {
+	if r, _ := e.st.Suppressed(e.ctx, message.ParticipantID(message.SMS, from)); r != message.OptedOut {
 		t.Fatalf("suppressed %q after 21610", r)
 	}
 	e.exchange(from, "1") // not handled, not queued, not tried
@@ -150,26 +157,21 @@ func TestSender21610FromTheFake(t *testing.T) {
 	}
 }
 
-// A 5xx is retried by the worker, and once Twilio has accepted the message it is
-// never sent again.
+// A 5xx is retried by the outbox, and once Twilio has accepted the message it is
+// never sent again, however long the dispatcher goes on.
 func TestSenderRetryThenNeverTwice(t *testing.T) {
 	e := newEnv(t)
 	const from = "+46701230106"
 	e.fake.FailNext(1, http.StatusServiceUnavailable, 20503)
 	e.say(from, "hello")
-	e.drain()
-	if reqs, msgs := len(e.fake.Requests()), len(e.fake.Messages()); reqs != 1 || msgs != 0 {
-		t.Fatalf("after the failure: %d requests, %d messages", reqs, msgs)
+	e.drain() // sleeps through the back-off on the fake clock
+	if reqs, msgs := len(e.fake.Requests()), len(e.fake.Messages()); reqs != 2 || msgs != 1 {
+		t.Fatalf("after the failure and the retry: %d requests, %d messages", reqs, msgs)
 	}
-	e.clock.Advance(time.Minute) // past the worker's back-off
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan error, 1)
 	go func() { done <- e.w.Run(ctx) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(e.fake.Messages()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond) // let the worker go round a few more times
+	time.Sleep(300 * time.Millisecond) // let the dispatcher go round a few times
 	e.clock.Advance(time.Hour)
 	time.Sleep(300 * time.Millisecond)
 	cancel()
@@ -188,33 +190,37 @@ func TestSenderRetryThenNeverTwice(t *testing.T) {
 	}
 }
 
+// TestSenderRateLimitPerNumber: one number gets a message a second; another number
+// is not held up by it.
 func TestSenderRateLimitPerNumber(t *testing.T) {
 	e := newEnv(t)
 	const a, b = "+46701230107", "+46701230108"
 	t0 := e.clock.Now()
 	for _, to := range []string{a, a, b, a} {
-		if err := e.a.Sender().Send(e.ctx, outbound(to, "menu.intro")); err != nil {
+		if err := e.st.Enqueue(e.ctx, message.SMS, outbound(to, "menu.intro")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got, want := e.clock.Slept(), []time.Duration{time.Second, time.Second}; !slices.Equal(got, want) {
-		t.Fatalf("slept %v, want %v", got, want)
-	}
-	var at []time.Duration
+	e.drain()
+	at := map[string][]time.Duration{}
 	for _, r := range e.fake.Messages() {
-		at = append(at, r.At.Sub(t0))
+		at[r.Form.Get("To")] = append(at[r.Form.Get("To")], r.At.Sub(t0))
 	}
-	// a at 0s and 1s; b at once (1s, where the clock stood); a again 1s after its last.
-	if want := []time.Duration{0, time.Second, time.Second, 2 * time.Second}; !slices.Equal(at, want) {
-		t.Fatalf("sent at %v, want %v", at, want)
+	if want := []time.Duration{0, time.Second, 2 * time.Second}; !slices.Equal(at[a], want) {
+		t.Fatalf("%s got messages at %v, want %v", a, at[a], want)
 	}
-	// A second later the slot is free again: no wait.
+	if want := []time.Duration{0}; !slices.Equal(at[b], want) {
+		t.Fatalf("%s got its message at %v, want at once: %v", b, at[b], want)
+	}
+	// Later on, the slot is free again: no wait.
 	e.clock.Advance(5 * time.Second)
-	if err := e.a.Sender().Send(e.ctx, outbound(a, "menu.intro")); err != nil {
+	slept := len(e.clock.Slept())
+	if err := e.st.Enqueue(e.ctx, message.SMS, outbound(a, "menu.intro")); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(e.clock.Slept()); n != 2 {
-		t.Fatalf("waited again after a pause: %v", e.clock.Slept())
+	e.drain()
+	if n := len(e.clock.Slept()); n != slept {
+		t.Fatalf("waited again after a pause: %v", e.clock.Slept()[slept:])
 	}
 }
 

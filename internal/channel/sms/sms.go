@@ -17,10 +17,10 @@ import (
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
-	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 // Routes the adapter answers, below the public URL Twilio calls.
@@ -31,7 +31,7 @@ const (
 
 // Handler handles one inbound message; *bot.Bot is one.
 type Handler interface {
-	Handle(ctx context.Context, in channel.Inbound) (bot.Result, error)
+	Handle(ctx context.Context, in message.Inbound) (duplicate bool, err error)
 }
 
 // Store is what the SMS channel keeps in Redis; *store.Store satisfies it.
@@ -39,7 +39,7 @@ type Store interface {
 	Suppress(ctx context.Context, id, reason string) error
 	Unsuppress(ctx context.Context, id string) error
 	Suppressed(ctx context.Context, id string) (string, error)
-	Enqueue(ctx context.Context, stream, payload string) error
+	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
 	Remember(ctx context.Context, id, providerID string) (bool, error)
 	SetRecord(ctx context.Context, key string, rank int, fields map[string]string, ttlSeconds int) (bool, error)
 }
@@ -74,14 +74,9 @@ type Adapter struct {
 	log         *slog.Logger
 	validator   client.RequestValidator
 	api         *openapi.ApiService
-	limit       *limiter
 	segments    *prometheus.CounterVec
 	stopLangs   map[string][]string // normalised keyword.stop word → the locales that list it
 	helpLangs   map[string][]string // the same for keyword.help, to pick HELP's language
-
-	// Sleep waits before a second message to the same number within a second. Tests
-	// replace it (with the clock) to prove the limit without waiting.
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New returns the SMS channel. publicURL is the externally visible base URL that
@@ -131,11 +126,9 @@ func New(cfg config.Twilio, publicURL string, h Handler, st Store, texts Texts, 
 		log:         log,
 		validator:   client.NewRequestValidator(cfg.AuthToken),
 		api:         api,
-		limit:       newLimiter(time.Second),
 		segments:    segs,
 		stopLangs:   keywordLangs(texts, "keyword.stop"),
 		helpLangs:   keywordLangs(texts, "keyword.help"),
-		Sleep:       sleep,
 	}, nil
 }
 
@@ -301,15 +294,4 @@ func mask(number string) string {
 		return strings.Repeat("*", len(number))
 	}
 	return number[:5] + strings.Repeat("*", len(number)-7) + number[len(number)-2:]
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

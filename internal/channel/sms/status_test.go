@@ -10,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
-	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 func TestStatusCallback(t *testing.T) {
@@ -129,7 +128,7 @@ func TestStatusOptOutSuppresses(t *testing.T) {
 	if res := e.post(sms.StatusPath, form); res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	if r, _ := e.st.Suppressed(e.ctx, channel.ParticipantID(channel.SMS, to)); r != store.OptedOut {
+	if r, _ := e.st.Suppressed(e.ctx, message.ParticipantID(message.SMS, to)); r != message.OptedOut {
 		t.Fatalf("suppressed %q", r)
 	}
 }

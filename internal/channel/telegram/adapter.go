@@ -11,21 +11,15 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 
-	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/config"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/pace"
 )
 
 // Handler is the bot; *bot.Bot is one.
 type Handler interface {
-	Handle(ctx context.Context, in channel.Inbound) (bot.Result, error)
-}
-
-// Suppressor records and reports participants not to be sent anything; *store.Store is one.
-type Suppressor interface {
-	Suppress(ctx context.Context, id, reason string) error
-	Suppressed(ctx context.Context, id string) (string, error)
-	Unsuppress(ctx context.Context, id string) error
+	Handle(ctx context.Context, in message.Inbound) (duplicate bool, err error)
 }
 
 // Texts are the locales; *i18n.Catalog satisfies it.
@@ -44,6 +38,20 @@ const (
 // WebhookPath is where Telegram posts updates in webhook mode.
 const WebhookPath = "/telegram/webhook"
 
+const (
+	// defaultPollTimeout is getUpdates' long-poll timeout.
+	defaultPollTimeout = 50 * time.Second
+	// defaultSendTimeout bounds one Bot API call made for the outbox or the webhook:
+	// a call that hangs is given up and retried rather than waited on.
+	defaultSendTimeout = 10 * time.Second
+	// defaultHandleAttempts bounds how often polling retries one update.
+	defaultHandleAttempts = 20
+	// maxIdleConns is the keep-alive connections kept to the Bot API.
+	maxIdleConns = 64
+	// groupInterval is Telegram's pace for one group chat: 20 messages a minute.
+	groupInterval = 3 * time.Second
+)
+
 // allowedUpdates are the update types the bot acts on; asking for only these keeps
 // Telegram from sending (and us from parsing) the rest.
 func allowedUpdates() []string { return []string{"message", "callback_query"} }
@@ -53,18 +61,17 @@ type Adapter struct {
 	cfg       config.Telegram
 	publicURL string
 	h         Handler
-	sup       Suppressor
 	texts     Texts
 	now       func() time.Time
 	log       *slog.Logger
 
 	api     *tgbot.Bot
 	http    *http.Client
-	limit   *limiter
 	buttons *buttonTable
+	floods  floodWatch
 
-	// sleep waits for the rate limiter and between retries; tests replace it with a
-	// fake that advances their clock.
+	// sleep waits between retries of polling and set-up; tests replace it with a fake
+	// that advances their clock.
 	sleep func(ctx context.Context, d time.Duration) error
 	// pollTimeout is getUpdates' long-poll timeout.
 	pollTimeout time.Duration
@@ -77,12 +84,12 @@ type Adapter struct {
 
 // New returns an adapter for cfg. publicURL is PUBLIC_URL, needed in webhook mode to
 // register the webhook; now is the clock.
-func New(cfg config.Telegram, publicURL string, h Handler, sup Suppressor, texts Texts, now func() time.Time, log *slog.Logger) (*Adapter, error) {
+func New(cfg config.Telegram, publicURL string, h Handler, texts Texts, now func() time.Time, log *slog.Logger) (*Adapter, error) {
 	switch {
 	case cfg.Token == "":
 		return nil, errors.New("telegram: TELEGRAM_BOT_TOKEN is empty")
-	case h == nil || sup == nil || texts == nil:
-		return nil, errors.New("telegram: handler, suppressor and texts are required")
+	case h == nil || texts == nil:
+		return nil, errors.New("telegram: handler and texts are required")
 	case cfg.Rate < 0 || cfg.ChatRate < 0:
 		return nil, errors.New("telegram: TELEGRAM_RATE and TELEGRAM_CHAT_RATE must be 0 or more")
 	}
@@ -117,20 +124,18 @@ func New(cfg config.Telegram, publicURL string, h Handler, sup Suppressor, texts
 		cfg:            cfg,
 		publicURL:      publicURL,
 		h:              h,
-		sup:            sup,
 		texts:          texts,
 		now:            now,
-		log:            log.With("channel", channel.Telegram),
-		limit:          newLimiter(cfg.Rate, cfg.ChatRate, now),
+		log:            log.With("channel", message.Telegram),
 		buttons:        newButtonTable(4096),
-		sleep:          sleepCtx,
-		pollTimeout:    50 * time.Second,
-		sendTimeout:    30 * time.Second,
-		handleAttempts: 20,
+		sleep:          pace.Sleep,
+		pollTimeout:    defaultPollTimeout,
+		sendTimeout:    defaultSendTimeout,
+		handleAttempts: defaultHandleAttempts,
 	}
 	// No client-wide timeout: long polls and sends set their own through the context.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 16 // webhook handlers answer callbacks in parallel
+	transport.MaxIdleConnsPerHost = maxIdleConns // the outbox and webhook handlers call in parallel
 	a.http = &http.Client{Transport: transport}
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
@@ -145,12 +150,23 @@ func New(cfg config.Telegram, publicURL string, h Handler, sup Suppressor, texts
 	return a, nil
 }
 
-// Setup registers the slash commands in every language and either the webhook
-// (webhook mode) or its removal (polling mode: getUpdates fails while one is set).
+// Setup registers the webhook (webhook mode) or removes it (polling mode: getUpdates
+// fails while one is set), retrying until it succeeds or ctx ends: without it the bot
+// receives nothing. Then it registers the command menu in every language, best
+// effort: a locale Telegram refuses is logged once and never blocks anything.
 func (a *Adapter) Setup(ctx context.Context) error {
-	if err := a.setCommands(ctx); err != nil {
-		return err
+	err := pace.Retry(ctx, pace.Backoff{}, a.sleep, a.register, func(err error, wait time.Duration) {
+		a.log.Warn("telegram set-up failed; will retry", "after", wait, "err", err)
+	})
+	if err != nil {
+		return nil // ctx ended
 	}
+	a.setCommands(ctx)
+	return nil
+}
+
+// register is one try at setWebhook or deleteWebhook.
+func (a *Adapter) register(ctx context.Context) error {
 	if a.cfg.Mode == modeWebhook {
 		_, err := a.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
 			URL:            a.publicURL + WebhookPath,
@@ -167,21 +183,6 @@ func (a *Adapter) Setup(ctx context.Context) error {
 		return fmt.Errorf("telegram: deleteWebhook: %w", err)
 	}
 	return nil
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // statusKey is the context key under which a call leaves room for its HTTP status.

@@ -2,32 +2,69 @@ package telegram
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/pace"
 )
 
 // commandNames are the slash commands shown in Telegram's menu, in order; each one's
 // description is the locale key "command.<name>". The flows decide what they do.
 func commandNames() []string { return []string{"start", "menu", "language", "help"} }
 
+// commandAttempts bounds the tries of one locale's command menu that fails for a
+// reason worth retrying (no answer, a server error).
+const commandAttempts = 5
+
 // setCommands registers the command menu once per locale (Telegram picks the list by
-// the user's language_code) and once without a language in English for the rest.
-func (a *Adapter) setCommands(ctx context.Context) error {
+// the user's language_code) and once without a language in English for the rest. A
+// menu is cosmetic: a locale that fails is logged once, with Telegram's description,
+// and retried in the background only when the failure may pass.
+func (a *Adapter) setCommands(ctx context.Context) {
+	codes := [][2]string{}
 	for _, lang := range a.texts.Languages() {
 		if len(lang) != 2 {
 			// language_code must be a two-letter ISO 639-1 code; such users get the default.
 			a.log.Warn("no command menu for a locale without a two-letter code", "lang", lang)
 			continue
 		}
-		if err := a.setCommandsFor(ctx, lang, lang); err != nil {
-			return err
+		codes = append(codes, [2]string{lang, lang})
+	}
+	codes = append(codes, [2]string{"", i18n.Source})
+	for _, c := range codes {
+		code, lang := c[0], c[1]
+		for attempt := 0; attempt < commandAttempts; attempt++ {
+			err := a.setCommandsFor(ctx, code, lang)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			if attempt == 0 {
+				a.log.Warn("telegram refused a command menu; the bot works without it", "lang", code, "err", err)
+			}
+			if !transient(err) || a.sleep(ctx, pace.Backoff{}.Delay(attempt)) != nil {
+				break
+			}
 		}
 	}
-	return a.setCommandsFor(ctx, "", i18n.Source)
+}
+
+// transient says whether a Bot API failure may pass on its own: no answer, a 429 or a
+// server error. A 400 or 404 will be the same next time.
+func transient(err error) bool {
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		return true
+	}
+	for _, permanent := range []error{tgbot.ErrorBadRequest, tgbot.ErrorNotFound, tgbot.ErrorForbidden, tgbot.ErrorUnauthorized, tgbot.ErrorConflict} {
+		if errors.Is(err, permanent) {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *Adapter) setCommandsFor(ctx context.Context, code, lang string) error {

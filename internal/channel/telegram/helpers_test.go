@@ -18,12 +18,12 @@ import (
 
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/bot/bottest"
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
 	"github.com/guidebot/guidebot/internal/clocktest"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/store"
 )
@@ -45,7 +45,7 @@ type env struct {
 	cat    *i18n.Catalog
 	bot    *bot.Bot
 	a      *Adapter
-	w      *outbox.Worker
+	w      *outbox.Dispatcher
 	clock  *clocktest.Clock
 	reader *store.OutboxReader
 	logs   *bytes.Buffer
@@ -84,17 +84,18 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		texts = set.texts(cat)
 	}
 	logger := slog.New(slog.NewTextHandler(&syncWriter{w: e.logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := New(cfg, testPublic, h, e.st, texts, e.clock.Now, logger)
+	a, err := New(cfg, testPublic, h, texts, e.clock.Now, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.sleep = e.clock.Sleep
 	e.a = a
-	e.reader, err = e.st.Outbox(ctx, channel.Telegram, "test")
+	e.reader, err = e.st.Outbox(ctx, message.Telegram, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.w = outbox.NewWorker(e.reader, a.Sender(), e.clock.Now, quiet)
+	e.w = outbox.New(e.reader, a.Sender(), e.st, outbox.Options{Channel: message.Telegram, Limits: a.Limits(),
+		Now: e.clock.Now, Sleep: e.clock.Sleep, Log: quiet})
 	return e
 }
 
@@ -149,7 +150,7 @@ func (e *env) render(lang, id string) string {
 // state is the stored conversation of a chat; Version 0 means none.
 func (e *env) state(chat string) store.Record {
 	e.t.Helper()
-	rec, err := e.st.Load(e.ctx, channel.ParticipantID(channel.Telegram, chat), "")
+	rec, err := e.st.Load(e.ctx, message.ParticipantID(message.Telegram, chat), "")
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -8,15 +8,13 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"github.com/guidebot/guidebot/internal/bot"
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
-	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 // update is one Telegram update made ready for the bot.
 type update struct {
-	in         channel.Inbound
+	in         message.Inbound
 	callbackID string // a button press to acknowledge, "" for none
 	handle     bool   // false: nothing for the bot (an update type or chat we ignore)
 }
@@ -31,7 +29,7 @@ func (a *Adapter) normalise(u *models.Update) update {
 		if m.Chat.Type != models.ChatTypePrivate {
 			return update{}
 		}
-		in := channel.Inbound{Channel: channel.Telegram, Address: strconv.FormatInt(m.Chat.ID, 10), MsgID: msgID}
+		in := message.Inbound{Channel: message.Telegram, Address: strconv.FormatInt(m.Chat.ID, 10), MsgID: msgID}
 		if m.From != nil {
 			in.Input.Lang = m.From.LanguageCode
 		}
@@ -54,7 +52,7 @@ func (a *Adapter) normalise(u *models.Update) update {
 			return out
 		}
 		step, option := a.decodeCallback(q.Data)
-		out.in = channel.Inbound{Channel: channel.Telegram, Address: strconv.FormatInt(chat.ID, 10), MsgID: msgID,
+		out.in = message.Inbound{Channel: message.Telegram, Address: strconv.FormatInt(chat.ID, 10), MsgID: msgID,
 			Input: flow.Input{Kind: flow.Button, Step: step, Option: option, Lang: q.From.LanguageCode}}
 		out.handle = true
 		return out
@@ -75,37 +73,37 @@ func callbackChat(q *models.CallbackQuery) *models.Chat {
 }
 
 // mediaOf names what a message without text carries, or nil for none.
-func mediaOf(m *models.Message) *channel.Media {
+func mediaOf(m *models.Message) *message.Media {
 	switch {
 	case len(m.Photo) > 0:
 		// Sizes come smallest first; the largest is what a guide wants to see.
-		return &channel.Media{Kind: "photo", FileID: m.Photo[len(m.Photo)-1].FileID}
+		return &message.Media{Kind: "photo", FileID: m.Photo[len(m.Photo)-1].FileID}
 	case m.Voice != nil:
-		return &channel.Media{Kind: "voice", FileID: m.Voice.FileID}
+		return &message.Media{Kind: "voice", FileID: m.Voice.FileID}
 	case m.VideoNote != nil:
-		return &channel.Media{Kind: "video_note", FileID: m.VideoNote.FileID}
+		return &message.Media{Kind: "video_note", FileID: m.VideoNote.FileID}
 	case m.Video != nil:
-		return &channel.Media{Kind: "video", FileID: m.Video.FileID}
+		return &message.Media{Kind: "video", FileID: m.Video.FileID}
 	case m.Animation != nil: // before Document: an animation also fills document
-		return &channel.Media{Kind: "animation", FileID: m.Animation.FileID}
+		return &message.Media{Kind: "animation", FileID: m.Animation.FileID}
 	case m.Audio != nil:
-		return &channel.Media{Kind: "audio", FileID: m.Audio.FileID}
+		return &message.Media{Kind: "audio", FileID: m.Audio.FileID}
 	case m.Document != nil:
-		return &channel.Media{Kind: "document", FileID: m.Document.FileID}
+		return &message.Media{Kind: "document", FileID: m.Document.FileID}
 	case m.Sticker != nil:
-		return &channel.Media{Kind: "sticker", FileID: m.Sticker.FileID}
+		return &message.Media{Kind: "sticker", FileID: m.Sticker.FileID}
 	case m.Venue != nil: // before Location: a venue also fills location
-		return &channel.Media{Kind: "venue"}
+		return &message.Media{Kind: "venue"}
 	case m.Location != nil:
-		return &channel.Media{Kind: "location"}
+		return &message.Media{Kind: "location"}
 	case m.Contact != nil:
-		return &channel.Media{Kind: "contact"}
+		return &message.Media{Kind: "contact"}
 	case m.Poll != nil:
-		return &channel.Media{Kind: "poll"}
+		return &message.Media{Kind: "poll"}
 	case m.Dice != nil:
-		return &channel.Media{Kind: "dice"}
+		return &message.Media{Kind: "dice"}
 	case m.Story != nil:
-		return &channel.Media{Kind: "story"}
+		return &message.Media{Kind: "story"}
 	}
 	return nil
 }
@@ -122,14 +120,14 @@ func (a *Adapter) process(ctx context.Context, u *models.Update) error {
 		a.log.Debug("update ignored", "update_id", u.ID)
 		return nil
 	}
-	if err := a.unblock(ctx, up.in.Address); err != nil {
-		return fmt.Errorf("telegram: update %d: %w", u.ID, err)
-	}
-	res, err := a.h.Handle(ctx, up.in)
+	// Whoever writes has not blocked the bot (any more): the bot's commit lifts a
+	// "blocked" suppression, so the reply to this very message reaches them.
+	up.in.Reachable = true
+	dup, err := a.h.Handle(ctx, up.in)
 	if err != nil {
 		return fmt.Errorf("telegram: update %d: %w", u.ID, err)
 	}
-	a.log.Debug("update handled", "update_id", u.ID, "kind", up.in.Input.Kind, "duplicate", res == bot.Duplicate)
+	a.log.Debug("update handled", "update_id", u.ID, "kind", up.in.Input.Kind, "duplicate", dup)
 	return nil
 }
 
@@ -140,20 +138,4 @@ func (a *Adapter) answerCallback(ctx context.Context, id string) {
 		// Too old or answered before (a redelivered update): the spinner has stopped anyway.
 		a.log.Debug("answerCallbackQuery failed", "err", err)
 	}
-}
-
-// unblock lifts a "blocked" suppression when its participant writes again: they
-// unblocked the bot, and the reply to this very message must reach them. Other
-// reasons (an SMS opt-out) are not Telegram's to lift.
-func (a *Adapter) unblock(ctx context.Context, address string) error {
-	id := channel.ParticipantID(channel.Telegram, address)
-	reason, err := a.sup.Suppressed(ctx, id)
-	if err != nil || reason != store.Blocked {
-		return err
-	}
-	if err := a.sup.Unsuppress(ctx, id); err != nil {
-		return err
-	}
-	a.log.Info("participant unblocked the bot", "participant", id)
-	return nil
 }

@@ -3,22 +3,15 @@ package telegram
 import (
 	"context"
 
-	"github.com/guidebot/guidebot/internal/bot"
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 type nopHandler struct{}
 
-func (nopHandler) Handle(context.Context, channel.Inbound) (bot.Result, error) {
-	return bot.Handled, nil
+func (nopHandler) Handle(context.Context, message.Inbound) (bool, error) {
+	return false, nil
 }
-
-type nopSup struct{}
-
-func (nopSup) Suppress(context.Context, string, string) error     { return nil }
-func (nopSup) Suppressed(context.Context, string) (string, error) { return "", nil }
-func (nopSup) Unsuppress(context.Context, string) error           { return nil }
 
 type nopTexts struct{}
 

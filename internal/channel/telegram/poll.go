@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+
+	"github.com/guidebot/guidebot/internal/pace"
 )
 
 // Poll fetches updates with getUpdates until ctx ends. An update is confirmed (the
@@ -33,7 +35,7 @@ func (a *Adapter) Poll(ctx context.Context) error {
 			if errors.As(err, &apiErr) && apiErr.Code == http.StatusUnauthorized {
 				return fmt.Errorf("telegram: getUpdates: %w (check TELEGRAM_BOT_TOKEN)", err)
 			}
-			wait := backoff(failures)
+			wait := pollBackoff().Delay(failures)
 			failures++
 			if errors.As(err, &apiErr) && time.Duration(apiErr.RetryAfter)*time.Second > wait {
 				wait = time.Duration(apiErr.RetryAfter) * time.Second
@@ -72,7 +74,7 @@ func (a *Adapter) handleWithRetry(ctx context.Context, u *models.Update) bool {
 			a.log.Error("update dropped after repeated failures", "update_id", u.ID, "attempts", attempt+1, "err", err)
 			return true
 		}
-		wait := backoff(attempt)
+		wait := pollBackoff().Delay(attempt)
 		a.log.Warn("update not handled; will retry", "update_id", u.ID, "after", wait, "err", err)
 		if a.sleep(ctx, wait) != nil {
 			return false
@@ -80,14 +82,17 @@ func (a *Adapter) handleWithRetry(ctx context.Context, u *models.Update) bool {
 	}
 }
 
-// backoff is 500ms, 1s, 2s … capped at a minute.
-func backoff(attempt int) time.Duration {
-	d := 500 * time.Millisecond << attempt
-	if d > time.Minute || d <= 0 {
-		return time.Minute
-	}
-	return d
+// pollBackoff spaces retries of getUpdates and of an update's handling: 500 ms
+// doubling to a minute, shorter than the service's default because every update
+// waits behind them.
+func pollBackoff() pace.Backoff {
+	return pace.Backoff{Base: pollRetryBase, Max: pollRetryMax}
 }
+
+const (
+	pollRetryBase = 500 * time.Millisecond
+	pollRetryMax  = time.Minute
+)
 
 // apiError is a Bot API answer with ok=false.
 type apiError struct {

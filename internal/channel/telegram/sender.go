@@ -6,23 +6,43 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
 
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
-	"github.com/guidebot/guidebot/internal/store"
 )
 
 // emptyText stands in for a reply that has options but no message: sendMessage
 // needs some text to hang the keyboard on.
 const emptyText = "…"
 
-// Sender returns the outbox sender: one sendMessage per reply (more when the text is
-// over Telegram's limit), paced by the rate limiter.
+// Sender returns the outbox sender: one sendMessage per message (more when the text
+// is over Telegram's limit). The outbox keeps Telegram's pace (Limits).
 func (a *Adapter) Sender() outbox.Sender { return sender{a} }
+
+// Limits are Telegram's: TELEGRAM_RATE sends a second overall, TELEGRAM_CHAT_RATE to
+// one private chat, and 20 a minute to a group (negative chat ids). A zero rate lifts
+// that cap; a zero chat rate lifts the group cap too (a local Bot API server).
+func (a *Adapter) Limits() outbox.Limits {
+	l := outbox.Limits{Rate: a.cfg.Rate}
+	if a.cfg.ChatRate > 0 {
+		chat := time.Duration(float64(time.Second) / a.cfg.ChatRate)
+		group := max(chat, groupInterval)
+		l.Pace = func(to string) time.Duration {
+			if strings.HasPrefix(to, "-") {
+				return group
+			}
+			return chat
+		}
+	}
+	return l
+}
 
 type sender struct{ a *Adapter }
 
@@ -39,28 +59,15 @@ type inlineButton struct {
 }
 
 // Send delivers one outbox entry. Its errors follow outbox.Sender: 429, 5xx, time-outs
-// and network failures come back as outbox.Retry; anything else drops the message.
-func (s sender) Send(ctx context.Context, msg channel.Outbound) error {
+// and network failures come back as outbox.Retry; a chat that blocked the bot as
+// outbox.Unreachable; anything else drops the message.
+func (s sender) Send(ctx context.Context, msg message.Outbound) error {
 	a := s.a
 	chatID, err := strconv.ParseInt(msg.To, 10, 64)
 	if err != nil {
 		return fmt.Errorf("telegram: send: chat id %q is not a number", msg.To)
 	}
-	participant := msg.Participant
-	if participant == "" {
-		participant = channel.ParticipantID(channel.Telegram, msg.To)
-	}
-	if !msg.System {
-		reason, err := a.sup.Suppressed(ctx, participant)
-		if err != nil {
-			return outbox.Retry(0, fmt.Errorf("telegram: send: %w", err))
-		}
-		if reason != "" {
-			a.log.Debug("not sent: participant suppressed", "participant", participant, "reason", reason)
-			return nil
-		}
-	}
-	parts := split(channel.Body(a.texts, msg.Reply), maxText)
+	parts := split(channel.Body(a.texts, msg), maxText)
 	if len(parts) == 0 {
 		if len(msg.Reply.Options) == 0 {
 			return nil
@@ -73,16 +80,13 @@ func (s sender) Send(ctx context.Context, msg channel.Outbound) error {
 		if i == len(parts)-1 && markup != nil {
 			params.ReplyMarkup = markup
 		}
-		// A retry after a failure on a later part resends the earlier ones: rare (the
-		// limiter keeps us within limits) and better than a lost reply.
-		if err := a.sleep(ctx, a.limit.reserve(chatID)); err != nil {
-			return outbox.Retry(0, fmt.Errorf("telegram: send: %w", err))
-		}
+		// A retry after a failure on a later part resends the earlier ones: rare (only
+		// texts over 4096 characters have parts) and better than a lost reply.
 		if err := a.sendMessage(ctx, params); err != nil {
-			return a.sendError(ctx, err, msg.To, participant)
+			return a.sendError(err, chatID)
 		}
 	}
-	a.log.Debug("sent", "participant", participant, "parts", len(parts), "step", msg.Reply.Step)
+	a.log.Debug("sent", "chat", msg.To, "parts", len(parts), "step", msg.Reply.Step)
 	return nil
 }
 
@@ -120,8 +124,8 @@ func (a *Adapter) sendMessage(ctx context.Context, params *tgbot.SendMessagePara
 	return nil
 }
 
-// sendError sorts a failed send into retry, blocked or dropped.
-func (a *Adapter) sendError(ctx context.Context, err error, chat, participant string) error {
+// sendError sorts a failed send into retry, unreachable or dropped.
+func (a *Adapter) sendError(err error, chat int64) error {
 	var se *sendError
 	status := 0
 	if errors.As(err, &se) {
@@ -132,8 +136,11 @@ func (a *Adapter) sendError(ctx context.Context, err error, chat, participant st
 	switch {
 	case errors.As(err, &tooMany):
 		after := time.Duration(tooMany.RetryAfter) * time.Second
-		a.limit.hold(after)
-		a.log.Info("telegram rate limit hit; sends paused", "retry_after", after)
+		if a.floods.everyone(chat, a.now(), after) {
+			a.log.Info("telegram rate limit hit for the bot; all sends paused", "retry_after", after)
+			return outbox.RetryEveryone(after, fmt.Errorf("telegram: send: %w", err))
+		}
+		a.log.Info("telegram rate limit hit for one chat; its sends paused", "retry_after", after)
 		return outbox.Retry(after, fmt.Errorf("telegram: send: %w", err))
 	case errors.As(err, &migrated):
 		// Only groups migrate; for the guides' chat an operator must change its id.
@@ -141,18 +148,32 @@ func (a *Adapter) sendError(ctx context.Context, err error, chat, participant st
 		return fmt.Errorf("telegram: send: %w", err)
 	case errors.Is(err, tgbot.ErrorForbidden):
 		// The user blocked the bot or deleted the account: nothing will reach them, so
-		// stop trying (reminders included) until they write again.
-		if serr := a.sup.Suppress(ctx, participant, store.Blocked); serr != nil {
-			return outbox.Retry(0, fmt.Errorf("telegram: send: %w (and suppress: %v)", err, serr))
-		}
-		a.log.Info("participant blocked the bot; suppressed", "participant", participant)
-		return fmt.Errorf("telegram: send: blocked: %w", err)
+		// the outbox stops trying (reminders included) until they write again.
+		return outbox.Unreachable(message.Blocked, fmt.Errorf("telegram: send: blocked: %w", err))
 	case status == 0, status >= 500, status == http.StatusUnauthorized:
 		// No answer (network, time-out), a server error, or a token rejected while an
-		// operator fixes it: the worker backs off and tries again.
+		// operator fixes it: the outbox backs off and tries again.
 		return outbox.Retry(0, fmt.Errorf("telegram: send: %w", err))
 	}
 	// 400 and the other client errors: the message itself is wrong; resending it
 	// cannot help.
 	return fmt.Errorf("telegram: send: %w", err)
+}
+
+// floodWatch tells a 429 for one chat from one for the whole bot. Telegram does not
+// say which; a chat kept to its own pace that is refused alone is the chat's limit
+// (a group's 20 a minute), while refusals for several chats within one retry_after
+// mean the bot as a whole is over its rate.
+type floodWatch struct {
+	mu    sync.Mutex
+	chat  int64
+	until time.Time
+}
+
+func (f *floodWatch) everyone(chat int64, now time.Time, after time.Duration) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	other := f.chat != chat && now.Before(f.until)
+	f.chat, f.until = chat, now.Add(max(after, time.Second))
+	return other
 }

@@ -1,26 +1,27 @@
 package telegram
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
-	"github.com/guidebot/guidebot/internal/store"
 )
 
 // reply is an outbound reply to chat: the main menu in English.
-func reply(chat string) channel.Outbound {
-	return channel.Outbound{
-		To: chat, Participant: channel.ParticipantID(channel.Telegram, chat),
+func reply(chat string) message.Outbound {
+	return message.Outbound{
+		To: chat, Participant: message.ParticipantID(message.Telegram, chat),
 		Reply: flow.Reply{
 			Lang:    "en",
 			Texts:   []flow.Message{{ID: "menu.intro"}},
@@ -86,9 +87,9 @@ func TestSendErrors(t *testing.T) {
 			if tt.retry && re.After != tt.after {
 				t.Fatalf("retry after %v, want %v", re.After, tt.after)
 			}
-			reason, _ := e.st.Suppressed(e.ctx, "tg:42")
-			if (reason == store.Blocked) != tt.suppress {
-				t.Fatalf("suppressed %q, want blocked=%v", reason, tt.suppress)
+			var ue *outbox.UnreachableError
+			if errors.As(err, &ue) != tt.suppress || (tt.suppress && ue.Reason != message.Blocked) {
+				t.Fatalf("error %v, want unreachable (blocked)=%v", err, tt.suppress)
 			}
 			if n := len(e.fake.Calls("sendMessage")); n != tt.callsMade {
 				t.Fatalf("%d calls, want %d", n, tt.callsMade)
@@ -97,20 +98,69 @@ func TestSendErrors(t *testing.T) {
 	}
 }
 
-func TestRetryAfterPausesSends(t *testing.T) {
+// TestRetryAfterForOneChatOrEveryone: a 429 alone holds its chat; 429s for two
+// chats within one retry_after mean the bot is over its rate, and hold everyone.
+func TestRetryAfterForOneChatOrEveryone(t *testing.T) {
+	e := newEnv(t, func(c *config.Telegram, _ *envSettings) { c.Rate, c.ChatRate = 0, 0 })
+	e.fake.Fail("sendMessage", 3, telegramtest.Failure{Code: 429, RetryAfter: 7})
+	s := e.a.Sender()
+	steps := []struct {
+		chat     string
+		advance  time.Duration
+		everyone bool
+	}{
+		{"42", 0, false},
+		{"42", time.Second, false},    // the same chat again: still its own limit
+		{"43", 2 * time.Second, true}, // another chat within retry_after: the bot's
+	}
+	for i, st := range steps {
+		e.clock.Advance(st.advance)
+		err := s.Send(e.ctx, reply(st.chat))
+		var re *outbox.RetryError
+		if !errors.As(err, &re) || re.After != 7*time.Second || re.Everyone != st.everyone {
+			t.Fatalf("step %d: %v, want a retry after 7s for everyone=%v", i, err, st.everyone)
+		}
+	}
+}
+
+// TestRetryAfterHoldsOnlyItsChat goes through the outbox on the fake clock: the chat
+// that got the 429 waits its retry_after; another chat does not.
+func TestRetryAfterHoldsOnlyItsChat(t *testing.T) {
 	e := newEnv(t, func(c *config.Telegram, _ *envSettings) { c.Rate, c.ChatRate = 0, 0 })
 	e.fake.Fail("sendMessage", 1, telegramtest.Failure{Code: 429, RetryAfter: 7})
-	s := e.a.Sender()
-	if err := s.Send(e.ctx, reply("42")); err == nil {
-		t.Fatal("429 not reported")
-	}
 	start := e.clock.Now()
-	if err := s.Send(e.ctx, reply("43")); err != nil { // another chat: held all the same
-		t.Fatal(err)
+	var at []string
+	for _, chat := range []string{"42", "43"} {
+		if err := e.st.Enqueue(e.ctx, message.Telegram, reply(chat)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if waited := e.clock.Now().Sub(start); waited != 7*time.Second {
-		t.Fatalf("the next send waited %v, want retry_after 7s", waited)
+	e.w = outbox.New(e.reader, recordingSender{e.a.Sender(), e.clock.Now, start, &at}, e.st,
+		outbox.Options{Channel: message.Telegram, Limits: e.a.Limits(), Now: e.clock.Now, Sleep: e.clock.Sleep, Senders: 1})
+	e.drain()
+	want := []string{"42 failed at 0s", "43 sent at 0s", "42 sent at 7s"}
+	if strings.Join(at, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("sends %v, want %v", at, want)
 	}
+}
+
+// recordingSender notes when each send happened on the clock.
+type recordingSender struct {
+	next  outbox.Sender
+	now   func() time.Time
+	start time.Time
+	log   *[]string
+}
+
+func (r recordingSender) Send(ctx context.Context, msg message.Outbound) error {
+	at := r.now()
+	err := r.next.Send(ctx, msg)
+	what := "sent"
+	if err != nil {
+		what = "failed"
+	}
+	*r.log = append(*r.log, fmt.Sprintf("%s %s at %s", msg.To, what, at.Sub(r.start)))
+	return err
 }
 
 func TestSendNetworkErrorRetries(t *testing.T) {
@@ -138,16 +188,16 @@ func TestSendTimeoutRetries(t *testing.T) {
 func TestBlockedParticipantGetsNothingMore(t *testing.T) {
 	e := newEnv(t)
 	e.fake.Block(42)
-	enqueue := func(msg channel.Outbound) {
+	enqueue := func(msg message.Outbound) {
 		t.Helper()
-		if err := e.st.Enqueue(e.ctx, store.Outbox(channel.Telegram), mustJSON(t, msg)); err != nil {
+		if err := e.st.Enqueue(e.ctx, message.Telegram, msg); err != nil {
 			t.Fatal(err)
 		}
 	}
 	enqueue(reply("42"))
 	e.drain()
-	if reason, _ := e.st.Suppressed(e.ctx, "tg:42"); reason != store.Blocked {
-		t.Fatalf("after 403 suppressed = %q, want %q", reason, store.Blocked)
+	if reason, _ := e.st.Suppressed(e.ctx, "tg:42"); reason != message.Blocked {
+		t.Fatalf("after 403 suppressed = %q, want %q", reason, message.Blocked)
 	}
 	e.fake.Reset()
 	enqueue(reply("42")) // a reminder, say
@@ -168,7 +218,7 @@ func TestBlockedParticipantGetsNothingMore(t *testing.T) {
 func TestWritingAgainLiftsBlock(t *testing.T) {
 	e := newEnv(t)
 	id := "tg:" + fixtureChat
-	if err := e.st.Suppress(e.ctx, id, store.Blocked); err != nil {
+	if err := e.st.Suppress(e.ctx, id, message.Blocked); err != nil {
 		t.Fatal(err)
 	}
 	e.mustPost(fixture(t, "text_message")) // only possible after unblocking the bot
@@ -176,7 +226,7 @@ func TestWritingAgainLiftsBlock(t *testing.T) {
 		t.Fatal("the reply to a returning participant was held back")
 	}
 	// An SMS-style opt-out is not Telegram's to lift.
-	if err := e.st.Suppress(e.ctx, id, store.OptedOut); err != nil {
+	if err := e.st.Suppress(e.ctx, id, message.OptedOut); err != nil {
 		t.Fatal(err)
 	}
 	e.mustPost(fixtureAs(t, "text_message", 846271100, fixtureChat))
@@ -231,10 +281,8 @@ func TestSendSplitsLongText(t *testing.T) {
 	if strings.Join(joined, "\n") != text {
 		t.Fatal("the parts do not add up to the text")
 	}
-	// One chat at ChatRate 1: the three parts are a second apart.
-	if e.clock.TotalSlept() != 2*time.Second {
-		t.Fatalf("slept %v between parts, want 2s", e.clock.TotalSlept())
-	}
+	// The parts go back to back: a reply split in three is still one reply, and the
+	// chat's pace applies between replies.
 }
 
 func TestRateLimitSchedule(t *testing.T) {
@@ -256,12 +304,12 @@ func TestRateLimitSchedule(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, func(c *config.Telegram, _ *envSettings) { c.Rate, c.ChatRate = tt.rate, tt.chat })
 			start := e.clock.Now()
-			s := e.a.Sender()
 			for i := 0; i < tt.sends; i++ {
-				if err := s.Send(e.ctx, reply(tt.chats(i))); err != nil {
+				if err := e.st.Enqueue(e.ctx, message.Telegram, reply(tt.chats(i))); err != nil {
 					t.Fatal(err)
 				}
 			}
+			e.drain()
 			took := e.clock.Now().Sub(start)
 			if took < tt.min || took > tt.max {
 				t.Fatalf("%d sends took %v of fake time, want %v…%v", tt.sends, took, tt.min, tt.max)

@@ -2,8 +2,10 @@ package telegram
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
 	"github.com/guidebot/guidebot/internal/config"
@@ -68,14 +70,73 @@ func TestSetupWebhook(t *testing.T) {
 	}
 }
 
-func TestSetupFailsLoudly(t *testing.T) {
-	e := newEnv(t, func(c *config.Telegram, _ *envSettings) { c.Token = "1:revoked" })
-	err := e.a.Setup(e.ctx)
-	if err == nil {
-		t.Fatal("Setup with a rejected token succeeded")
+// TestSetupRetriesTheWebhookFirst: setWebhook goes first and is retried until it
+// works; the command menus come after it.
+func TestSetupRetriesTheWebhookFirst(t *testing.T) {
+	e := newEnv(t)
+	e.fake.Fail("setWebhook", 3, telegramtest.Failure{Code: 502})
+	if err := e.a.Setup(e.ctx); err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(err.Error(), "1:revoked") {
-		t.Fatalf("error leaks the token: %v", err)
+	if n := len(e.fake.Calls("setWebhook")); n != 4 {
+		t.Fatalf("%d setWebhook calls, want 3 failures and a success", n)
+	}
+	if got := e.clock.Slept(); len(got) != 3 || got[0] != time.Second || got[2] != 4*time.Second {
+		t.Fatalf("waited %v between tries, want 1s, 2s, 4s", got)
+	}
+	if n := len(e.fake.Calls("setMyCommands")); n != len(e.cat.Languages())+1 {
+		t.Fatalf("%d command menus after the webhook, want %d", n, len(e.cat.Languages())+1)
+	}
+}
+
+// TestCommandMenusNeverBlock: Telegram refusing every menu (404, 400) leaves the
+// webhook registered, each failure logged once with its locale and description.
+func TestCommandMenusNeverBlock(t *testing.T) {
+	for _, f := range []telegramtest.Failure{
+		{Code: 404, Description: "Not Found"},
+		{Code: 400, Description: "Bad Request: command description is too long"},
+	} {
+		t.Run(f.Description, func(t *testing.T) {
+			e := newEnv(t)
+			e.fake.Fail("setMyCommands", 100, f)
+			if err := e.a.Setup(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(e.fake.Calls("setWebhook")); n != 1 {
+				t.Fatalf("%d setWebhook calls, want 1", n)
+			}
+			if n := len(e.fake.Calls("setMyCommands")); n != len(e.cat.Languages())+1 {
+				t.Fatalf("%d setMyCommands calls, want one try per locale: %s is not worth retrying", n, f.Description)
+			}
+			logs := e.logs.String()
+			if n := strings.Count(logs, "telegram refused a command menu"); n != len(e.cat.Languages())+1 {
+				t.Fatalf("%d failures logged, want one per locale:\n%s", n, logs)
+			}
+			if !strings.Contains(logs, "lang=fi") || !strings.Contains(logs, f.Description) {
+				t.Fatalf("the log does not name the locale and Telegram's description:\n%s", logs)
+			}
+		})
+	}
+}
+
+// TestSetupKeepsTheTokenOutOfLogs: a revoked token fails setWebhook for good; Setup
+// keeps trying (an operator may fix it) and its logs never show the token.
+func TestSetupKeepsTheTokenOutOfLogs(t *testing.T) {
+	e := newEnv(t, func(c *config.Telegram, _ *envSettings) { c.Token = "1:revoked" })
+	ctx, cancel := context.WithCancel(e.ctx)
+	tries := 0
+	e.a.sleep = func(ctx context.Context, d time.Duration) error {
+		if tries++; tries == 3 {
+			cancel()
+		}
+		return e.clock.Sleep(ctx, d)
+	}
+	if err := e.a.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "telegram set-up failed") || strings.Contains(logs, "1:revoked") {
+		t.Fatalf("want the failure logged without the token:\n%s", logs)
 	}
 }
 

@@ -8,9 +8,9 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 func TestNormaliseFixtures(t *testing.T) {
@@ -18,20 +18,20 @@ func TestNormaliseFixtures(t *testing.T) {
 		fixture  string
 		handle   bool
 		callback string
-		want     channel.Inbound
+		want     message.Inbound
 	}{
-		{"text_message", true, "", channel.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271001",
+		{"text_message", true, "", message.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271001",
 			Input: flow.Input{Kind: flow.Text, Text: "hello", Lang: "en"}}},
-		{"callback_query", true, "2200421975631895512", channel.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271002",
+		{"callback_query", true, "2200421975631895512", message.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271002",
 			Input: flow.Input{Kind: flow.Button, Step: "welcome.language", Option: "sv", Lang: "en"}}},
-		{"photo", true, "", channel.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271003",
-			Input: flow.Input{Kind: flow.Media, Lang: "en"}, Media: &channel.Media{Kind: "photo", FileID: "AgACAgQAAxkBAAIBQ2ZpX1large"}}},
-		{"voice", true, "", channel.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271004",
-			Input: flow.Input{Kind: flow.Media, Lang: "en"}, Media: &channel.Media{Kind: "voice", FileID: "AwACAgQAAxkBAAIBRGZpX2voice"}}},
-		{"sticker", true, "", channel.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271005",
-			Input: flow.Input{Kind: flow.Media, Lang: "en"}, Media: &channel.Media{Kind: "sticker", FileID: "CAACAgIAAxkBAAIBRWZpX3sticker"}}},
-		{"edited_message", false, "", channel.Inbound{}},
-		{"my_chat_member", false, "", channel.Inbound{}},
+		{"photo", true, "", message.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271003",
+			Input: flow.Input{Kind: flow.Media, Lang: "en"}, Media: &message.Media{Kind: "photo", FileID: "AgACAgQAAxkBAAIBQ2ZpX1large"}}},
+		{"voice", true, "", message.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271004",
+			Input: flow.Input{Kind: flow.Media, Lang: "en"}, Media: &message.Media{Kind: "voice", FileID: "AwACAgQAAxkBAAIBRGZpX2voice"}}},
+		{"sticker", true, "", message.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271005",
+			Input: flow.Input{Kind: flow.Media, Lang: "en"}, Media: &message.Media{Kind: "sticker", FileID: "CAACAgIAAxkBAAIBRWZpX3sticker"}}},
+		{"edited_message", false, "", message.Inbound{}},
+		{"my_chat_member", false, "", message.Inbound{}},
 	}
 	a := testAdapter(t, config.Telegram{})
 	for _, tt := range tests {
@@ -172,16 +172,30 @@ func TestSplit(t *testing.T) {
 	}
 }
 
-func TestLimiterForgetsIdleChats(t *testing.T) {
-	clock := newFakeClock()
-	l := newLimiter(0, 1, clock.Now)
-	for i := range 10000 {
-		l.reserve(int64(i))
-		clock.Sleep(t.Context(), 10*time.Millisecond)
+func TestLimitsPaceChatsAndGroups(t *testing.T) {
+	tests := []struct {
+		name           string
+		rate, chatRate float64
+		to             string
+		want           time.Duration
+	}{
+		{"private chat", 30, 1, "42", time.Second},
+		{"group", 30, 1, "-100123", groupInterval},
+		{"faster chats, groups still 20/min", 30, 10, "-100123", groupInterval},
+		{"lifted", 0, 0, "42", 0},
 	}
-	// Only chats with a slot still ahead (the last second's) need remembering.
-	if n := len(l.chats); n > 2*l.minSweepSize {
-		t.Fatalf("limiter remembers %d chats", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := testAdapter(t, config.Telegram{Token: "1:x", Mode: modePolling, Rate: tt.rate, ChatRate: tt.chatRate})
+			l := a.Limits()
+			var got time.Duration
+			if l.Pace != nil {
+				got = l.Pace(tt.to)
+			}
+			if got != tt.want || l.Rate != tt.rate {
+				t.Fatalf("pace %s rate %v, want %s and %v", got, l.Rate, tt.want, tt.rate)
+			}
+		})
 	}
 }
 
@@ -205,7 +219,7 @@ func TestNewValidates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := ok
 			tt.mutate(&cfg)
-			_, err := New(cfg, tt.public, nopHandler{}, nopSup{}, nopTexts{}, nil, nil)
+			_, err := New(cfg, tt.public, nopHandler{}, nopTexts{}, nil, nil)
 			if (err == nil) != tt.valid {
 				t.Fatalf("err %v, want valid=%v", err, tt.valid)
 			}
@@ -219,7 +233,7 @@ func testAdapter(t *testing.T, cfg config.Telegram) *Adapter {
 	if cfg.Token == "" {
 		cfg.Token, cfg.Mode = "1:x", modePolling
 	}
-	a, err := New(cfg, "", nopHandler{}, nopSup{}, nopTexts{}, nil, nil)
+	a, err := New(cfg, "", nopHandler{}, nopTexts{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/guidebot/guidebot/internal/bot"
-	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 func TestWebhookSecret(t *testing.T) {
@@ -106,9 +105,9 @@ type flaky struct {
 	calls atomic.Int32
 }
 
-func (f *flaky) Handle(ctx context.Context, in channel.Inbound) (bot.Result, error) {
+func (f *flaky) Handle(ctx context.Context, in message.Inbound) (bool, error) {
 	if f.calls.Add(1) <= f.n {
-		return 0, errors.New("redis: connection refused")
+		return false, errors.New("redis: connection refused")
 	}
 	return f.Handler.Handle(ctx, in)
 }

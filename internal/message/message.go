@@ -1,0 +1,65 @@
+package message
+
+import "github.com/guidebot/guidebot/internal/flow"
+
+// Channel names, as used in outbox streams and participant ids.
+const (
+	Telegram = "telegram"
+	SMS      = "sms"
+	Terminal = "terminal"
+)
+
+// Suppression reasons: the participant opted out by SMS keyword, or blocked the bot.
+// A suppressed participant is sent nothing but a channel's own notices.
+const (
+	OptedOut = "opted-out"
+	Blocked  = "blocked"
+)
+
+// ParticipantID is the participant a channel address belongs to.
+func ParticipantID(channel, address string) string {
+	switch channel {
+	case Telegram:
+		return "tg:" + address
+	case SMS:
+		return "sms:" + address
+	case Terminal:
+		return "term:" + address
+	}
+	return channel + ":" + address
+}
+
+// Inbound is one message from a participant, normalised by its channel adapter.
+type Inbound struct {
+	Channel string
+	Address string // Telegram chat id, E.164 number, "local"
+	MsgID   string // the provider's id, for dedupe; "" when the channel has none
+	Input   flow.Input
+	Media   *Media // kept in the transcript so a guide can see it
+	// Reachable says the participant can be reached again: a Telegram user who writes
+	// has unblocked the bot, so a "blocked" suppression is lifted in the same commit.
+	Reachable bool
+}
+
+// Media is an item the bot cannot read.
+type Media struct {
+	Kind   string `json:"k"` // photo, voice, document, sticker, location, …
+	FileID string `json:"f,omitempty"`
+}
+
+// Outbound is one outbox entry: a message for one address. It is a flow reply
+// (message ids the channel renders in the reply's language), literal text (a
+// guide's words relayed), or both: the text comes first, then the reply's messages
+// and its options.
+type Outbound struct {
+	To          string     `json:"to"`
+	Participant string     `json:"p"`
+	Text        string     `json:"x,omitempty"`
+	Reply       flow.Reply `json:"r"`
+	// System marks a channel's own notice (an opt-out confirmation) that goes out even
+	// to a suppressed participant.
+	System bool `json:"sys,omitempty"`
+}
+
+// Empty reports an outbound message with nothing to show.
+func (o Outbound) Empty() bool { return o.Text == "" && o.Reply.Empty() }

@@ -1,0 +1,75 @@
+package outbox
+
+import (
+	"context"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/guidebot/guidebot/internal/pace"
+)
+
+// acker acknowledges finished entries in batches: while one round trip is out, the
+// next batch gathers, so a busy dispatcher pays far less than one per message. An
+// acknowledgement that fails is kept and tried again; until it lands, the entry
+// stays leased to this replica, so no other sends it.
+type acker struct {
+	stream  Stream
+	kick    chan struct{}
+	done    func(ids []string) // told of ids acknowledged
+	unacked prometheus.Gauge
+	failed  prometheus.Counter
+
+	mu       sync.Mutex
+	pending  []string
+	flushing sync.Mutex // one flush at a time, so a batch is never taken twice
+}
+
+func (a *acker) add(id string) {
+	a.mu.Lock()
+	a.pending = append(a.pending, id)
+	a.mu.Unlock()
+	a.unacked.Inc()
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run flushes whenever there is something to flush, until ctx ends.
+func (a *acker) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.kick:
+		}
+		if err := a.flush(ctx); err != nil && ctx.Err() == nil {
+			_ = pace.Sleep(ctx, storeRetry)
+		}
+	}
+}
+
+// flush acknowledges everything pending.
+func (a *acker) flush(ctx context.Context) error {
+	a.flushing.Lock()
+	defer a.flushing.Unlock()
+	for {
+		a.mu.Lock()
+		n := min(len(a.pending), ackBatch)
+		ids := append([]string(nil), a.pending[:n]...)
+		a.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		if err := a.stream.Done(ctx, ids...); err != nil {
+			a.failed.Add(float64(n))
+			return err
+		}
+		a.mu.Lock()
+		a.pending = append(a.pending[:0], a.pending[n:]...)
+		a.mu.Unlock()
+		a.unacked.Sub(float64(n))
+		a.done(ids)
+	}
+}

@@ -1,0 +1,97 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the outbox's Prometheus series, labelled by channel.
+type Metrics struct {
+	outcomes  *prometheus.CounterVec   // channel, outcome
+	latency   *prometheus.HistogramVec // channel
+	unacked   *prometheus.GaugeVec     // channel
+	ackFailed *prometheus.CounterVec   // channel
+	reclaimed *prometheus.CounterVec   // channel
+	lost      *prometheus.CounterVec   // channel
+	queued    *prometheus.GaugeVec     // channel
+}
+
+// NewMetrics creates the series and registers them with reg (nil: not registered).
+// A second call on the same registry shares the first one's series.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "guidebot_outbox_sends_total",
+			Help: "Outbox send attempts by outcome: sent, dropped, retried, unreachable, suppressed.",
+		}, []string{"channel", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "guidebot_outbox_delivery_seconds",
+			Help:    "From a message's entry in the outbox to the provider accepting it.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
+		}, []string{"channel"}),
+		unacked: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "guidebot_outbox_unacked",
+			Help: "Messages the provider accepted whose acknowledgement has not reached Redis yet: what a crash now would send twice.",
+		}, []string{"channel"}),
+		ackFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "guidebot_outbox_ack_failures_total",
+			Help: "Acknowledgements of sent messages that failed to reach Redis (kept and tried again).",
+		}, []string{"channel"}),
+		reclaimed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "guidebot_outbox_reclaimed_total",
+			Help: "Messages taken over from a replica whose lease ran out.",
+		}, []string{"channel"}),
+		lost: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "guidebot_outbox_lease_lost_total",
+			Help: "Messages this replica held whose lease another replica took over (it was too slow to renew).",
+		}, []string{"channel"}),
+		queued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "guidebot_outbox_queued",
+			Help: "Messages this replica holds, waiting or at the provider.",
+		}, []string{"channel"}),
+	}
+	var err error
+	if m.outcomes, err = register(reg, m.outcomes); err != nil {
+		return nil, err
+	}
+	if m.latency, err = register(reg, m.latency); err != nil {
+		return nil, err
+	}
+	if m.unacked, err = register(reg, m.unacked); err != nil {
+		return nil, err
+	}
+	if m.ackFailed, err = register(reg, m.ackFailed); err != nil {
+		return nil, err
+	}
+	if m.reclaimed, err = register(reg, m.reclaimed); err != nil {
+		return nil, err
+	}
+	if m.lost, err = register(reg, m.lost); err != nil {
+		return nil, err
+	}
+	if m.queued, err = register(reg, m.queued); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// register adds c to reg, or returns the collector already registered under its
+// name (a second dispatcher in the same process shares the series).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	if reg == nil {
+		return c, nil
+	}
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, fmt.Errorf("outbox: register metrics: %w", err)
+}

@@ -1,0 +1,2 @@
+// Package pace is how guidebot waits: one context-aware sleep and one backoff curve.
+package pace
