@@ -140,7 +140,7 @@ func New(cfg config.Telegram, publicURL string, h Handler, texts Texts, now func
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
 		tgbot.WithSkipGetMe(), // no network call at start-up; Setup talks to Telegram
-		tgbot.WithHTTPClient(a.pollTimeout, statusClient{a.http}),
+		tgbot.WithHTTPClient(a.pollTimeout, a.http),
 		tgbot.WithErrorsHandler(func(err error) { a.log.Warn("telegram client", "err", err) }),
 	)
 	if err != nil {
@@ -183,26 +183,4 @@ func (a *Adapter) register(ctx context.Context) error {
 		return fmt.Errorf("telegram: deleteWebhook: %w", err)
 	}
 	return nil
-}
-
-// statusKey is the context key under which a call leaves room for its HTTP status.
-type statusKey struct{}
-
-// statusClient notes the HTTP status of each Bot API response in the request's
-// context. The library reports 429, 400, 403 as typed errors but folds 5xx into a
-// plain string; the status tells a server error (retry) from the rest.
-type statusClient struct{ c *http.Client }
-
-func (s statusClient) Do(req *http.Request) (*http.Response, error) {
-	resp, err := s.c.Do(req)
-	if slot, ok := req.Context().Value(statusKey{}).(*int); ok && resp != nil {
-		*slot = resp.StatusCode
-	}
-	return resp, err
-}
-
-// withStatus returns a context that records the status of the call made with it.
-func withStatus(ctx context.Context) (context.Context, *int) {
-	slot := new(int)
-	return context.WithValue(ctx, statusKey{}, slot), slot
 }

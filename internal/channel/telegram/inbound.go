@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"strconv"
 
-	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
-
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
 )
@@ -21,12 +18,12 @@ type update struct {
 
 // normalise turns an update into an Inbound. Only messages and button presses in
 // private chats are conversations: the guides' group, channels and edits are not.
-func (a *Adapter) normalise(u *models.Update) update {
+func (a *Adapter) normalise(u *wireUpdate) update {
 	msgID := "u" + strconv.FormatInt(u.ID, 10)
 	switch {
 	case u.Message != nil:
 		m := u.Message
-		if m.Chat.Type != models.ChatTypePrivate {
+		if m.Chat.Type != chatPrivate {
 			return update{}
 		}
 		in := message.Inbound{Channel: message.Telegram, Address: strconv.FormatInt(m.Chat.ID, 10), MsgID: msgID}
@@ -47,12 +44,12 @@ func (a *Adapter) normalise(u *models.Update) update {
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
 		out := update{callbackID: q.ID}
-		chat := callbackChat(q)
-		if chat == nil || chat.Type != models.ChatTypePrivate {
+		// An old message comes as an InaccessibleMessage, which still names its chat.
+		if q.Message == nil || q.Message.Chat.ID == 0 || q.Message.Chat.Type != chatPrivate {
 			return out
 		}
 		step, option := a.decodeCallback(q.Data)
-		out.in = message.Inbound{Channel: message.Telegram, Address: strconv.FormatInt(chat.ID, 10), MsgID: msgID,
+		out.in = message.Inbound{Channel: message.Telegram, Address: strconv.FormatInt(q.Message.Chat.ID, 10), MsgID: msgID,
 			Input: flow.Input{Kind: flow.Button, Step: step, Option: option, Lang: q.From.LanguageCode}}
 		out.handle = true
 		return out
@@ -60,49 +57,41 @@ func (a *Adapter) normalise(u *models.Update) update {
 	return update{}
 }
 
-// callbackChat is the chat of the message whose button was pressed; an old message
-// comes as an InaccessibleMessage, which still names its chat.
-func callbackChat(q *models.CallbackQuery) *models.Chat {
-	switch {
-	case q.Message.Message != nil:
-		return &q.Message.Message.Chat
-	case q.Message.InaccessibleMessage != nil && q.Message.InaccessibleMessage.Chat.ID != 0:
-		return &q.Message.InaccessibleMessage.Chat
-	}
-	return nil
-}
+// chatPrivate is a one-to-one chat's type: the only chats that are conversations.
+const chatPrivate = "private"
 
 // mediaOf names what a message without text carries, or nil for none.
-func mediaOf(m *models.Message) *message.Media {
+func mediaOf(m *wireMessage) *message.Media {
+	file := func(kind string, f *wireFile) *message.Media { return &message.Media{Kind: kind, FileID: f.FileID} }
 	switch {
 	case len(m.Photo) > 0:
 		// Sizes come smallest first; the largest is what a guide wants to see.
-		return &message.Media{Kind: "photo", FileID: m.Photo[len(m.Photo)-1].FileID}
+		return file("photo", &m.Photo[len(m.Photo)-1])
 	case m.Voice != nil:
-		return &message.Media{Kind: "voice", FileID: m.Voice.FileID}
+		return file("voice", m.Voice)
 	case m.VideoNote != nil:
-		return &message.Media{Kind: "video_note", FileID: m.VideoNote.FileID}
+		return file("video_note", m.VideoNote)
 	case m.Video != nil:
-		return &message.Media{Kind: "video", FileID: m.Video.FileID}
+		return file("video", m.Video)
 	case m.Animation != nil: // before Document: an animation also fills document
-		return &message.Media{Kind: "animation", FileID: m.Animation.FileID}
+		return file("animation", m.Animation)
 	case m.Audio != nil:
-		return &message.Media{Kind: "audio", FileID: m.Audio.FileID}
+		return file("audio", m.Audio)
 	case m.Document != nil:
-		return &message.Media{Kind: "document", FileID: m.Document.FileID}
+		return file("document", m.Document)
 	case m.Sticker != nil:
-		return &message.Media{Kind: "sticker", FileID: m.Sticker.FileID}
-	case m.Venue != nil: // before Location: a venue also fills location
+		return file("sticker", m.Sticker)
+	case present(m.Venue): // before Location: a venue also fills location
 		return &message.Media{Kind: "venue"}
-	case m.Location != nil:
+	case present(m.Location):
 		return &message.Media{Kind: "location"}
-	case m.Contact != nil:
+	case present(m.Contact):
 		return &message.Media{Kind: "contact"}
-	case m.Poll != nil:
+	case present(m.Poll):
 		return &message.Media{Kind: "poll"}
-	case m.Dice != nil:
+	case present(m.Dice):
 		return &message.Media{Kind: "dice"}
-	case m.Story != nil:
+	case present(m.Story):
 		return &message.Media{Kind: "story"}
 	}
 	return nil
@@ -110,7 +99,7 @@ func mediaOf(m *models.Message) *message.Media {
 
 // process hands one update to the bot and acknowledges a button press. The error is
 // the bot's: the update was not handled and must be offered again.
-func (a *Adapter) process(ctx context.Context, u *models.Update) error {
+func (a *Adapter) process(ctx context.Context, u *wireUpdate) error {
 	up := a.normalise(u)
 	if up.callbackID != "" {
 		// Always answered, handled or not, so the client stops its spinner.
@@ -134,8 +123,12 @@ func (a *Adapter) process(ctx context.Context, u *models.Update) error {
 func (a *Adapter) answerCallback(ctx context.Context, id string) {
 	ctx, cancel := context.WithTimeout(ctx, a.sendTimeout)
 	defer cancel()
-	if _, err := a.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id}); err != nil {
+	if err := a.call(ctx, "answerCallbackQuery", answerCallbackParams{CallbackQueryID: id}, nil); err != nil {
 		// Too old or answered before (a redelivered update): the spinner has stopped anyway.
 		a.log.Debug("answerCallbackQuery failed", "err", err)
 	}
+}
+
+type answerCallbackParams struct {
+	CallbackQueryID string `json:"callback_query_id"`
 }

@@ -1,17 +1,12 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"time"
-
-	"github.com/go-telegram/bot/models"
 
 	"github.com/guidebot/guidebot/internal/pace"
 )
@@ -61,7 +56,7 @@ func (a *Adapter) Poll(ctx context.Context) error {
 
 // handleWithRetry processes one update until it succeeds, ctx ends (false) or the
 // attempts run out; then it is logged and skipped so the rest keep flowing.
-func (a *Adapter) handleWithRetry(ctx context.Context, u *models.Update) bool {
+func (a *Adapter) handleWithRetry(ctx context.Context, u *wireUpdate) bool {
 	for attempt := 0; ; attempt++ {
 		err := a.process(ctx, u)
 		if err == nil {
@@ -92,84 +87,36 @@ func pollBackoff() pace.Backoff {
 const (
 	pollRetryBase = 500 * time.Millisecond
 	pollRetryMax  = time.Minute
+	// pollGrace is how much longer than its long-poll timeout a getUpdates call may
+	// take before it is given up.
+	pollGrace = 15 * time.Second
 )
 
-// apiError is a Bot API answer with ok=false.
-type apiError struct {
-	Code        int
-	Description string
-	RetryAfter  int
-}
-
-func (e *apiError) Error() string { return fmt.Sprintf("bot api: %d %s", e.Code, e.Description) }
-
 // getUpdates long-polls for updates from offset on.
-func (a *Adapter) getUpdates(ctx context.Context, offset int64) ([]models.Update, error) {
-	params, err := json.Marshal(map[string]any{
+func (a *Adapter) getUpdates(ctx context.Context, offset int64) ([]wireUpdate, error) {
+	params := map[string]any{
 		"offset":          offset,
 		"timeout":         int(a.pollTimeout / time.Second),
 		"allowed_updates": allowedUpdates(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.pollTimeout+15*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, a.pollTimeout+pollGrace)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.cfg.APIURL+"/bot"+a.cfg.Token+"/getUpdates", bytes.NewReader(params))
-	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %s", redact(err, a.cfg.Token))
+	var raws []json.RawMessage
+	if err := a.call(ctx, "getUpdates", params, &raws); err != nil {
+		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %w", withoutURL(err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("getUpdates: read: %w", err)
-	}
-	var r struct {
-		OK          bool              `json:"ok"`
-		Result      []json.RawMessage `json:"result"`
-		ErrorCode   int               `json:"error_code"`
-		Description string            `json:"description"`
-		Parameters  struct {
-			RetryAfter int `json:"retry_after"`
-		} `json:"parameters"`
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("getUpdates: HTTP %d: %w", resp.StatusCode, err)
-	}
-	if !r.OK {
-		return nil, &apiError{Code: r.ErrorCode, Description: r.Description, RetryAfter: r.Parameters.RetryAfter}
-	}
-	updates := make([]models.Update, len(r.Result))
-	for i, raw := range r.Result {
+	updates := make([]wireUpdate, len(raws))
+	for i, raw := range raws {
 		if err := json.Unmarshal(raw, &updates[i]); err != nil {
-			// One update the library cannot read must not block the rest: keep its
-			// id, so the offset moves past it, and nothing else.
+			// One update that cannot be read must not block the rest: keep its id,
+			// so the offset moves past it, and nothing else.
 			var id struct {
 				ID int64 `json:"update_id"`
 			}
 			_ = json.Unmarshal(raw, &id)
 			a.log.Warn("unreadable update skipped", "update_id", id.ID, "err", err)
-			updates[i] = models.Update{ID: id.ID}
+			updates[i] = wireUpdate{ID: id.ID}
 		}
 	}
 	return updates, nil
-}
-
-// withoutURL drops the request URL, which holds the bot token, from a client error.
-func withoutURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
-}
-
-// redact replaces the token in an error's text.
-func redact(err error, token string) string {
-	return string(bytes.ReplaceAll([]byte(err.Error()), []byte(token), []byte("***")))
 }

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
-
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
@@ -76,7 +74,7 @@ func (s sender) Send(ctx context.Context, msg message.Outbound) error {
 	}
 	markup := a.keyboard(msg.Reply)
 	for i, text := range parts {
-		params := &tgbot.SendMessageParams{ChatID: chatID, Text: text}
+		params := &sendMessageParams{ChatID: chatID, Text: text}
 		if i == len(parts)-1 && markup != nil {
 			params.ReplyMarkup = markup
 		}
@@ -105,54 +103,46 @@ func (a *Adapter) keyboard(r flow.Reply) *inlineKeyboard {
 	return kb
 }
 
-// sendError is one failed sendMessage call.
-type sendError struct {
-	status int // HTTP status; 0 when no response came
-	err    error
+// sendMessageParams are sendMessage's parameters as sent.
+type sendMessageParams struct {
+	ChatID      int64           `json:"chat_id"`
+	Text        string          `json:"text"`
+	ReplyMarkup *inlineKeyboard `json:"reply_markup,omitempty"`
 }
 
-func (e *sendError) Error() string { return e.err.Error() }
-func (e *sendError) Unwrap() error { return e.err }
-
-func (a *Adapter) sendMessage(ctx context.Context, params *tgbot.SendMessageParams) error {
+func (a *Adapter) sendMessage(ctx context.Context, params *sendMessageParams) error {
 	ctx, cancel := context.WithTimeout(ctx, a.sendTimeout)
 	defer cancel()
-	ctx, status := withStatus(ctx)
-	if _, err := a.api.SendMessage(ctx, params); err != nil {
-		return &sendError{status: *status, err: err}
-	}
-	return nil
+	return a.call(ctx, "sendMessage", params, nil)
 }
 
 // sendError sorts a failed send into retry, unreachable or dropped.
 func (a *Adapter) sendError(err error, chat int64) error {
-	var se *sendError
-	status := 0
-	if errors.As(err, &se) {
-		status = se.status
+	var api *apiError
+	if !errors.As(err, &api) {
+		// No answer (network, time-out): the outbox backs off and tries again.
+		return outbox.Retry(0, fmt.Errorf("telegram: send: %w", err))
 	}
-	var tooMany *tgbot.TooManyRequestsError
-	var migrated *tgbot.MigrateError
 	switch {
-	case errors.As(err, &tooMany):
-		after := time.Duration(tooMany.RetryAfter) * time.Second
+	case api.Code == http.StatusTooManyRequests:
+		after := time.Duration(api.RetryAfter) * time.Second
 		if a.floods.everyone(chat, a.now(), after) {
 			a.log.Info("telegram rate limit hit for the bot; all sends paused", "retry_after", after)
 			return outbox.RetryEveryone(after, fmt.Errorf("telegram: send: %w", err))
 		}
 		a.log.Info("telegram rate limit hit for one chat; its sends paused", "retry_after", after)
 		return outbox.Retry(after, fmt.Errorf("telegram: send: %w", err))
-	case errors.As(err, &migrated):
+	case api.MigrateTo != 0:
 		// Only groups migrate; for the guides' chat an operator must change its id.
-		a.log.Error("group chat became a supergroup: use its new chat id", "chat", chat, "new_chat_id", migrated.MigrateToChatID)
+		a.log.Error("group chat became a supergroup: use its new chat id", "chat", chat, "new_chat_id", api.MigrateTo)
 		return fmt.Errorf("telegram: send: %w", err)
-	case errors.Is(err, tgbot.ErrorForbidden):
+	case api.Code == http.StatusForbidden:
 		// The user blocked the bot or deleted the account: nothing will reach them, so
 		// the outbox stops trying (reminders included) until they write again.
 		return outbox.Unreachable(message.Blocked, fmt.Errorf("telegram: send: blocked: %w", err))
-	case status == 0, status >= 500, status == http.StatusUnauthorized:
-		// No answer (network, time-out), a server error, or a token rejected while an
-		// operator fixes it: the outbox backs off and tries again.
+	case api.Status >= http.StatusInternalServerError, api.Code >= http.StatusInternalServerError, api.Code == http.StatusUnauthorized:
+		// A server error, or a token rejected while an operator fixes it: the outbox
+		// backs off and tries again.
 		return outbox.Retry(0, fmt.Errorf("telegram: send: %w", err))
 	}
 	// 400 and the other client errors: the message itself is wrong; resending it

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
@@ -36,7 +34,7 @@ func TestNormaliseFixtures(t *testing.T) {
 	a := testAdapter(t, config.Telegram{})
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			var u models.Update
+			var u wireUpdate
 			if err := json.Unmarshal(fixture(t, tt.fixture), &u); err != nil {
 				t.Fatal(err)
 			}

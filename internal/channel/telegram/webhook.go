@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-
-	"github.com/go-telegram/bot/models"
 )
 
 // maxUpdateBytes bounds a webhook body; a real update is a few kilobytes.
@@ -44,7 +42,7 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unreadable body", http.StatusBadRequest)
 		return
 	}
-	var u models.Update
+	var u wireUpdate
 	if err := json.Unmarshal(body, &u); err != nil {
 		a.log.Warn("webhook: malformed update", "err", err)
 		http.Error(w, "malformed update", http.StatusBadRequest)
