@@ -24,7 +24,10 @@ type Catalog struct {
 	lines      map[string]map[string]int             // language → id → line in its file
 	files      map[string]string                     // language → file name
 	localizers map[string]*goi18n.Localizer
-	def        string
+	// plain holds the messages that are fixed text (no placeholder, no plural form),
+	// rendered without go-i18n's template engine: most replies are only these.
+	plain map[string]map[string]string
+	def   string
 }
 
 // Load reads every <lang>.yaml at the top of fsys. defaultLang is the fallback after
@@ -40,6 +43,7 @@ func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
 		lines:      map[string]map[string]int{},
 		files:      map[string]string{},
 		localizers: map[string]*goi18n.Localizer{},
+		plain:      map[string]map[string]string{},
 		def:        defaultLang,
 	}
 	c.bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
@@ -59,8 +63,12 @@ func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
 		c.langs = append(c.langs, lang)
 		c.files[lang] = name
 		c.messages[lang] = map[string]*goi18n.Message{}
+		c.plain[lang] = map[string]string{}
 		for _, m := range mf.Messages {
 			c.messages[lang][m.ID] = m
+			if isPlain(m) {
+				c.plain[lang][m.ID] = m.Other
+			}
 		}
 		c.lines[lang] = keyLines(data)
 	}
@@ -119,10 +127,16 @@ func (c *Catalog) Message(lang, id string) (string, bool) {
 // Render localises one message in lang, falling back to DEFAULT_LANGUAGE and then
 // English for a message the language lacks. Refs are message ids rendered first.
 func (c *Catalog) Render(lang string, m flow.Message) string {
-	loc := c.localizer(lang, m.ID)
-	if loc == nil {
+	l := c.language(lang, m.ID)
+	if l == "" {
 		return m.ID // check prevents this; an id helps a guide more than nothing
 	}
+	if len(m.Params) == 0 && len(m.Refs) == 0 && m.Count == nil {
+		if text, ok := c.plain[l][m.ID]; ok {
+			return text
+		}
+	}
+	loc := c.localizers[l]
 	data := make(map[string]any, len(m.Params)+len(m.Refs)+1)
 	for k, v := range m.Params {
 		data[k] = v
@@ -142,15 +156,26 @@ func (c *Catalog) Render(lang string, m flow.Message) string {
 	return out
 }
 
-// localizer picks the first language of lang → DEFAULT_LANGUAGE → English that has
-// the message; go-i18n itself only falls back to the bundle's default.
-func (c *Catalog) localizer(lang, id string) *goi18n.Localizer {
+// language picks the first language of lang → DEFAULT_LANGUAGE → English that has
+// the message ("" for none); go-i18n itself only falls back to the bundle's default.
+func (c *Catalog) language(lang, id string) string {
 	for _, l := range [3]string{lang, c.def, Source} {
 		if _, ok := c.messages[l][id]; ok {
-			return c.localizers[l]
+			return l
 		}
 	}
-	return nil
+	return ""
+}
+
+// isPlain says a message renders to its own text whatever the data: no template
+// action, no plural form but "other".
+func isPlain(m *goi18n.Message) bool {
+	delim := m.LeftDelim
+	if delim == "" {
+		delim = "{{"
+	}
+	return !strings.Contains(m.Other, delim) &&
+		m.Zero == "" && m.One == "" && m.Two == "" && m.Few == "" && m.Many == ""
 }
 
 // Label renders an option's label: in the option's own language when it has one.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/locales"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
 func TestShippedLocalesAreComplete(t *testing.T) {
@@ -107,5 +108,30 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		if _, err := Load(fsys, "en"); err == nil {
 			t.Errorf("%s: loaded", name)
 		}
+	}
+}
+
+// TestPlainMessagesRenderAsGoI18nDoes: the shortcut for fixed text gives what the
+// template engine gives, for every message of every locale.
+func TestPlainMessagesRenderAsGoI18nDoes(t *testing.T) {
+	c, err := Load(locales.Files, "sv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := 0
+	for _, lang := range c.Languages() {
+		for id := range c.plain[lang] {
+			plain++
+			want, err := c.localizers[lang].Localize(&goi18n.LocalizeConfig{MessageID: id})
+			if err != nil {
+				t.Fatalf("%s %s: %v", lang, id, err)
+			}
+			if got := c.Render(lang, flow.Message{ID: id}); got != want {
+				t.Errorf("%s %s: %q, go-i18n says %q", lang, id, got, want)
+			}
+		}
+	}
+	if plain == 0 {
+		t.Fatal("no message took the shortcut")
 	}
 }
