@@ -249,3 +249,48 @@ func TestServePollingTelegram(t *testing.T) {
 		t.Fatalf("polling mode did not delete the webhook: %d calls", len(tg.Calls("deleteWebhook")))
 	}
 }
+
+// TestServeTelegramReceivesWhenCommandMenusAreRefused: the command menus are
+// cosmetic; Telegram refusing them (404, 400) must not keep updates from flowing,
+// in either mode.
+func TestServeTelegramReceivesWhenCommandMenusAreRefused(t *testing.T) {
+	bin := buildBinary(t)
+	for _, tc := range []struct {
+		mode    string
+		failure telegramtest.Failure
+	}{
+		{"webhook", telegramtest.Failure{Code: http.StatusNotFound, Description: "Not Found"}},
+		{"polling", telegramtest.Failure{Code: http.StatusBadRequest, Description: "Bad Request: command description is too long"}},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			tg := telegramtest.New(t, token)
+			tg.Fail("setMyCommands", 1000, tc.failure)
+			addr := freeAddr(t)
+			env := map[string]string{
+				"REDIS_URL": redisURL(t), "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL,
+				"TELEGRAM_MODE": tc.mode, "TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0",
+			}
+			chat := rand.Int64N(1e9) + 1
+			if tc.mode == "webhook" {
+				env["PUBLIC_URL"], env["TELEGRAM_WEBHOOK_SECRET"] = "http://"+addr, secret
+			} else {
+				tg.Queue(t, textUpdate(20, chat, "hello"))
+			}
+			startServe(t, bin, addr, env)
+			if tc.mode == "webhook" {
+				waitFor(t, "the webhook", func() bool { return len(tg.Calls("setWebhook")) == 1 })
+				req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/telegram/webhook", strings.NewReader(textUpdate(20, chat, "hello")))
+				req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("update: %v %v", resp, err)
+				}
+				resp.Body.Close()
+			}
+			waitFor(t, "the welcome", func() bool { return len(sentTo(tg, chat)) == 1 })
+			if n := len(tg.Calls("setMyCommands")); n == 0 {
+				t.Fatal("no command menu was even tried")
+			}
+		})
+	}
+}

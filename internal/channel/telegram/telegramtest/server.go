@@ -3,6 +3,7 @@ package telegramtest
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +30,7 @@ type Server struct {
 	confirm  int64             // updates below this id are confirmed
 	wake     chan struct{}     // closed and replaced when updates are queued
 	failures map[string][]Failure
+	faults   map[string]faults
 	blocked  map[int64]bool
 	nextMsg  int
 }
@@ -76,7 +78,7 @@ type Failure struct {
 // New starts a fake for token; it is closed when the test ends.
 func New(t testing.TB, token string) *Server {
 	t.Helper()
-	s := &Server{Token: token, wake: make(chan struct{}), failures: map[string][]Failure{}, blocked: map[int64]bool{}}
+	s := &Server{Token: token, wake: make(chan struct{}), failures: map[string][]Failure{}, faults: map[string]faults{}, blocked: map[int64]bool{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
@@ -196,6 +198,39 @@ func defaultDescription(code int) string {
 	return http.StatusText(code)
 }
 
+// faults are a method's random misbehaviour: a share of calls answered 502, a share
+// never answered.
+type faults struct {
+	fail, hang float64
+	rnd        *rand.Rand
+}
+
+// Faults makes a share of method's calls fail with 502 Bad Gateway and a share hang
+// until the client gives up; a hung call is not recorded, as the client never learns
+// whether it went through. Zero shares end the faults.
+func (s *Server) Faults(method string, fail, hang float64, seed uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[strings.ToLower(method)] = faults{fail: fail, hang: hang, rnd: rand.New(rand.NewPCG(seed, seed))}
+}
+
+// fault draws the fate of one call of method: 0 none, 1 fail, 2 hang.
+func (s *Server) fault(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.faults[strings.ToLower(method)]
+	if !ok {
+		return 0
+	}
+	switch x := f.rnd.Float64(); {
+	case x < f.hang:
+		return 2
+	case x < f.hang+f.fail:
+		return 1
+	}
+	return 0
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	token, method, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/bot"), "/")
 	if !strings.HasPrefix(r.URL.Path, "/bot") || !ok || method == "" {
@@ -203,6 +238,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params, err := decodeParams(r)
+	switch s.fault(method) {
+	case 2:
+		// The body is read (above), so the server notices when the client hangs up.
+		<-r.Context().Done()
+		return
+	case 1:
+		s.mu.Lock()
+		s.calls = append(s.calls, Call{Method: method, Status: http.StatusBadGateway})
+		s.mu.Unlock()
+		writeError(w, Failure{Code: http.StatusBadGateway, Description: "Bad Gateway"})
+		return
+	}
 	var result any
 	var fail *Failure
 	switch {
