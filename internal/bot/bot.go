@@ -41,11 +41,12 @@ type Bot struct {
 	store  Store
 	now    func() time.Time
 	log    *slog.Logger
+	turns  *participantLocks
 }
 
 // New returns a Bot; now is the clock.
 func New(engine Engine, st Store, now func() time.Time, log *slog.Logger) *Bot {
-	return &Bot{engine: engine, store: st, now: now, log: log}
+	return &Bot{engine: engine, store: st, now: now, log: log, turns: newParticipantLocks()}
 }
 
 // conflictPause is the first wait after repeated version conflicts: it grows with
@@ -57,6 +58,11 @@ const conflictPause = time.Millisecond
 // must not report the message as handled (a webhook answers 5xx and is retried).
 func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, err error) {
 	id := message.ParticipantID(in.Channel, in.Address)
+	unlock, err := b.turns.lock(ctx, id)
+	if err != nil {
+		return false, fmt.Errorf("bot: %w", err)
+	}
+	defer unlock()
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		rec, err := b.store.Load(ctx, id, in.MsgID)
 		if errors.Is(err, store.ErrDuplicate) {
