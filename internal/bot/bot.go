@@ -71,6 +71,10 @@ func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, e
 		if err != nil {
 			return false, fmt.Errorf("bot: %w", err)
 		}
+		if in.OnlyIfNotSuppressed && rec.Suppressed != "" {
+			b.log.Debug("message from a suppressed participant; not handled", "channel", in.Channel, "reason", rec.Suppressed)
+			return false, nil
+		}
 		c, err := b.step(rec, id, in)
 		if err != nil {
 			return false, err

@@ -39,6 +39,10 @@ type Inbound struct {
 	// Reachable says the participant can be reached again: a Telegram user who writes
 	// has unblocked the bot, so a "blocked" suppression is lifted in the same commit.
 	Reachable bool
+	// OnlyIfNotSuppressed drops the message unhandled when the participant is
+	// suppressed: an SMS from an opted-out number must not queue replies that would
+	// go out the moment they write START.
+	OnlyIfNotSuppressed bool
 }
 
 // Media is an item the bot cannot read.

@@ -47,6 +47,8 @@ func New(rdb redis.UniversalClient, opt Options) *Store {
 type Record struct {
 	Version int64
 	State   flow.State
+	// Suppressed is the reason the participant is not to be sent anything, or "".
+	Suppressed string
 }
 
 // ErrDuplicate means the provider message id was handled before.
@@ -55,10 +57,12 @@ var ErrDuplicate = errors.New("store: duplicate message")
 // ErrConflict means another message for the participant committed first.
 var ErrConflict = errors.New("store: version conflict")
 
-// Load reads a participant in one round trip and reports a message id seen before.
+// Load reads a participant and their suppression in one round trip and reports a
+// message id seen before.
 func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 	pipe := s.rdb.Pipeline()
 	get := pipe.HMGet(ctx, s.keys.state(id), "v", "d")
+	suppressed := pipe.Get(ctx, s.keys.suppressed(id))
 	var seen *redis.IntCmd
 	if msgID != "" {
 		seen = pipe.Exists(ctx, s.keys.seen(id, msgID))
@@ -70,7 +74,7 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 		return Record{}, ErrDuplicate
 	}
 	vals := get.Val()
-	var rec Record
+	rec := Record{Suppressed: suppressed.Val()}
 	if len(vals) == 2 && vals[0] != nil && vals[1] != nil {
 		v, _ := vals[0].(string)
 		d, _ := vals[1].(string)

@@ -109,11 +109,16 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 	}
 	id := message.ParticipantID(message.SMS, from)
 	body := form.Get("Body")
-	reason, err := a.st.Suppressed(ctx, id)
-	if err != nil {
-		return fmt.Errorf("sms: %w", err)
-	}
 	kw, lang := a.classify(flow.Normalize(strings.TrimSpace(body)))
+	reason := ""
+	if kw != noKeyword {
+		// Keywords depend on whether the number is opted out; other messages leave
+		// that to the bot's own read of the participant (one round trip fewer).
+		var err error
+		if reason, err = a.st.Suppressed(ctx, id); err != nil {
+			return fmt.Errorf("sms: %w", err)
+		}
+	}
 	switch {
 	case kw == optOut:
 		a.log.Info("sms opt-out", "from", mask(from), "sid", sid, "lang", lang)
@@ -136,13 +141,10 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 		// Answered even while opted out: carriers require HELP to work always.
 		a.log.Info("sms help", "from", mask(from), "sid", sid, "lang", lang)
 		return a.notice(ctx, id, from, sid, lang, msgHelp)
-	case reason != "":
-		// Record nothing: an opted-out participant's messages must not queue replies
-		// that would go out the moment they write START.
-		a.log.Info("sms from an opted-out number; not handled", "from", mask(from), "sid", sid)
-		return nil
 	}
-	in := message.Inbound{Channel: message.SMS, Address: from, MsgID: sid,
+	// Record nothing for an opted-out number: its messages must not queue replies that
+	// would go out the moment it writes START.
+	in := message.Inbound{Channel: message.SMS, Address: from, MsgID: sid, OnlyIfNotSuppressed: true,
 		Input: flow.Input{Kind: flow.Text, Text: body}}
 	if m := media(form); m != nil {
 		in.Media = m
