@@ -97,13 +97,13 @@ func mediaOf(m *wireMessage) *message.Media {
 	return nil
 }
 
-// process hands one update to the bot and acknowledges a button press. The error is
-// the bot's: the update was not handled and must be offered again.
-func (a *Adapter) process(ctx context.Context, u *wireUpdate) error {
+// process hands one update to the bot; answer acknowledges a button press. The error
+// is the bot's: the update was not handled and must be offered again.
+func (a *Adapter) process(ctx context.Context, u *wireUpdate, answer func(ctx context.Context, callbackID string)) error {
 	up := a.normalise(u)
 	if up.callbackID != "" {
 		// Always answered, handled or not, so the client stops its spinner.
-		defer a.answerCallback(ctx, up.callbackID)
+		defer answer(ctx, up.callbackID)
 	}
 	if !up.handle {
 		a.log.Debug("update ignored", "update_id", u.ID)
@@ -130,5 +130,7 @@ func (a *Adapter) answerCallback(ctx context.Context, id string) {
 }
 
 type answerCallbackParams struct {
+	// Method is set only when the answer rides on a webhook response.
+	Method          string `json:"method,omitempty"`
 	CallbackQueryID string `json:"callback_query_id"`
 }

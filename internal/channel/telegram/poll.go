@@ -58,7 +58,7 @@ func (a *Adapter) Poll(ctx context.Context) error {
 // attempts run out; then it is logged and skipped so the rest keep flowing.
 func (a *Adapter) handleWithRetry(ctx context.Context, u *wireUpdate) bool {
 	for attempt := 0; ; attempt++ {
-		err := a.process(ctx, u)
+		err := a.process(ctx, u, a.answerCallback)
 		if err == nil {
 			return true
 		}

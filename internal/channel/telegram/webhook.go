@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -48,12 +49,22 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed update", http.StatusBadRequest)
 		return
 	}
-	if err := a.process(r.Context(), &u); err != nil {
+	var callbackID string
+	answer := func(_ context.Context, id string) { callbackID = id }
+	if err := a.process(r.Context(), &u, answer); err != nil {
 		a.log.Warn("webhook: update not handled; Telegram will retry", "update_id", u.ID, "err", err)
 		http.Error(w, "not handled", http.StatusInternalServerError)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
+	if callbackID == "" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	// A button press is acknowledged in the response itself, as the Bot API allows
+	// ("making requests when getting updates"): no call of its own, no result to
+	// wait for, which an acknowledgement never needed.
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(answerCallbackParams{Method: "answerCallbackQuery", CallbackQueryID: callbackID})
 }
 
 // validSecret compares in constant time, so the secret cannot be guessed by timing.
