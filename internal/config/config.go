@@ -148,7 +148,8 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both or neither")
 	}
 	if c.Twilio.AccountSID != "" {
-		// twilio-go refuses credentials with other characters at every send; say so now.
+		// Twilio issues both as letters and digits; anything else is a paste gone wrong
+		// that would fail every send, so say so now.
 		if !alnum(c.Twilio.AccountSID) {
 			return c, fmt.Errorf("TWILIO_ACCOUNT_SID must be letters and digits only (AC…)")
 		}

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/twilio/twilio-go/client"
-	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
@@ -54,44 +52,39 @@ func (s sender) Send(ctx context.Context, msg message.Outbound) error {
 	if body == "" {
 		return nil
 	}
-	params := &openapi.CreateMessageParams{}
-	params.SetTo(to).SetBody(body).SetStatusCallback(a.publicURL + StatusPath)
+	form := url.Values{"To": {to}, "Body": {body}, "StatusCallback": {a.publicURL + StatusPath}}
 	if a.cfg.MessagingServiceSID != "" {
 		// The service picks the sender and applies its own opt-out handling; From
 		// too would have to be in its pool, so it is left out.
-		params.SetMessagingServiceSid(a.cfg.MessagingServiceSID)
+		form.Set("MessagingServiceSid", a.cfg.MessagingServiceSID)
 	} else {
-		params.SetFrom(a.cfg.From)
+		form.Set("From", a.cfg.From)
 	}
-	res, err := a.api.CreateMessage(params)
+	sid, err := a.rest.createMessage(ctx, form)
 	if err != nil {
 		return a.failed(to, err)
 	}
 	enc, parts := Segments(body)
 	a.segments.WithLabelValues(enc).Add(float64(parts))
-	sid := ""
-	if res.Sid != nil {
-		sid = *res.Sid
-	}
 	a.log.Info("sms sent", "to", mask(to), "sid", sid, "encoding", enc, "parts", parts, "system", msg.System)
 	return nil
 }
 
 // failed sorts a send error into retry, opt-out or drop.
 func (a *Adapter) failed(to string, err error) error {
-	var te *client.TwilioRestError
-	if !errors.As(err, &te) {
-		// Network errors, time-outs and error bodies that are not Twilio's JSON (a
-		// proxy's 502 page): transient as far as anyone can tell.
+	var re *restError
+	if !errors.As(err, &re) {
+		// Network errors and time-outs: transient as far as anyone can tell.
 		return outbox.Retry(0, fmt.Errorf("sms: send: %w", err))
 	}
 	switch {
-	case te.Code == errOptedOut:
+	case re.Code == errOptedOut:
 		a.log.Info("sms recipient has opted out at Twilio", "to", mask(to))
 		return outbox.Unreachable(message.OptedOut, fmt.Errorf("sms: recipient unsubscribed: %w", err))
-	case te.Status == http.StatusTooManyRequests || te.Code == errTooManyRequests:
+	case re.Status == http.StatusTooManyRequests || re.Code == errTooManyRequests:
 		return outbox.RetryEveryone(tooManyHold, fmt.Errorf("sms: send: %w", err))
-	case te.Status >= 500 || te.Status == 0:
+	case re.Status >= http.StatusInternalServerError || re.Code == 0:
+		// A server error, or an answer that is not Twilio's JSON (a proxy's page).
 		return outbox.Retry(0, fmt.Errorf("sms: send: %w", err))
 	}
 	return fmt.Errorf("sms: send refused: %w", err)

@@ -1,13 +1,11 @@
 package sms
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twilio/twilio-go/client"
-	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/config"
@@ -58,9 +55,12 @@ const (
 	msgHelp    = "sms.help"
 )
 
-// sendTimeout bounds one REST call: twilio-go builds its requests without a context,
-// so the HTTP client's time-out is what ends a hung send.
+// sendTimeout bounds one REST call, so a hung send is given up and retried.
 const sendTimeout = 10 * time.Second
+
+// maxIdleConns is the keep-alive connections kept to Twilio's API: the outbox calls
+// it in parallel.
+const maxIdleConns = 64
 
 // Adapter is the SMS channel: the two webhooks and the outbox sender.
 type Adapter struct {
@@ -73,7 +73,7 @@ type Adapter struct {
 	now         func() time.Time
 	log         *slog.Logger
 	validator   client.RequestValidator
-	api         *openapi.ApiService
+	rest        *restClient
 	segments    *prometheus.CounterVec
 	stopLangs   map[string][]string // normalised keyword.stop word → the locales that list it
 	helpLangs   map[string][]string // the same for keyword.help, to pick HELP's language
@@ -107,7 +107,7 @@ func New(cfg config.Twilio, publicURL string, h Handler, st Store, texts Texts, 
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	api, err := restAPI(cfg)
+	rest, err := newRESTClient(cfg.APIURL, cfg.AccountSID, cfg.AuthToken)
 	if err != nil {
 		return nil, err
 	}
@@ -125,74 +125,11 @@ func New(cfg config.Twilio, publicURL string, h Handler, st Store, texts Texts, 
 		now:         now,
 		log:         log,
 		validator:   client.NewRequestValidator(cfg.AuthToken),
-		api:         api,
+		rest:        rest,
 		segments:    segs,
 		stopLangs:   keywordLangs(texts, "keyword.stop"),
 		helpLangs:   keywordLangs(texts, "keyword.help"),
 	}, nil
-}
-
-// restAPI is Twilio's Messages API on cfg's account; with cfg.APIURL set, every call
-// goes to that host instead of api.twilio.com.
-func restAPI(cfg config.Twilio) (*openapi.ApiService, error) {
-	base := &client.Client{
-		Credentials: client.NewCredentials(cfg.AccountSID, cfg.AuthToken),
-		HTTPClient: &http.Client{
-			Timeout:   sendTimeout,
-			Transport: closingTransport{http.DefaultTransport},
-			// As twilio-go's default client: a redirect is an answer, not a hop.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}
-	base.SetAccountSid(cfg.AccountSID)
-	var bc client.BaseClient = base
-	if cfg.APIURL != "" {
-		u, err := url.Parse(strings.TrimRight(cfg.APIURL, "/"))
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return nil, fmt.Errorf("sms: TWILIO_API_URL %q must be an absolute URL", cfg.APIURL)
-		}
-		bc = &hostClient{Client: base, base: u}
-	}
-	return openapi.NewApiServiceWithClient(bc), nil
-}
-
-// hostClient sends twilio-go's requests to another base URL (a fake in tests, a proxy
-// in production) by rewriting the scheme, host and path prefix of each request.
-type hostClient struct {
-	*client.Client
-	base *url.URL
-}
-
-func (h *hostClient) SendRequest(method, rawURL string, data url.Values, headers map[string]interface{}, body ...byte) (*http.Response, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("sms: request url: %w", err)
-	}
-	u.Scheme, u.Host = h.base.Scheme, h.base.Host
-	u.Path = h.base.Path + u.Path
-	return h.Client.SendRequest(method, u.String(), data, headers, body...)
-}
-
-// closingTransport buffers the body of an error response and closes the connection's
-// copy: twilio-go decodes an error body but never closes it, which would leak one
-// connection per failed send.
-type closingTransport struct{ next http.RoundTripper }
-
-// maxErrorBody bounds what is kept of an error response; Twilio's error JSON is small.
-const maxErrorBody = 64 << 10
-
-func (t closingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := t.next.RoundTrip(req)
-	if err != nil || res.StatusCode < 400 {
-		return res, err
-	}
-	data, rerr := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
-	res.Body.Close()
-	if rerr != nil {
-		return nil, fmt.Errorf("sms: read error response: %w", rerr)
-	}
-	res.Body = io.NopCloser(bytes.NewReader(data))
-	return res, nil
 }
 
 func segmentCounter(reg prometheus.Registerer) (*prometheus.CounterVec, error) {
