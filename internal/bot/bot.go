@@ -113,8 +113,14 @@ func (b *Bot) step(rec store.Record, id string, in message.Inbound) (store.Commi
 	}
 	c := store.Commit{ID: id, MsgID: in.MsgID, Version: rec.Version, State: next, Unblock: in.Reachable}
 	c.Transcript = append(c.Transcript, transcriptIn(now, in), transcriptOut(now, reply))
-	if !reply.Empty() {
-		out, err := json.Marshal(message.Outbound{To: in.Address, Participant: id, Reply: reply})
+	// A participant who wrote has not blocked the bot; any other suppression (an SMS
+	// opt-out) stands, and the reply is not queued at all.
+	suppressed := rec.Suppressed
+	if in.Reachable && suppressed == message.Blocked {
+		suppressed = ""
+	}
+	if !reply.Empty() && suppressed == "" {
+		out, err := json.Marshal(message.Outbound{To: in.Address, Participant: id, Reply: reply, CheckedAt: now.UnixMilli()})
 		if err != nil {
 			return store.Commit{}, fmt.Errorf("bot: encode reply: %w", err)
 		}

@@ -63,6 +63,10 @@ type Outbound struct {
 	// System marks a channel's own notice (an opt-out confirmation) that goes out even
 	// to a suppressed participant.
 	System bool `json:"sys,omitempty"`
+	// CheckedAt is when the producer found the participant not suppressed, in Unix
+	// milliseconds (0: it did not look). The outbox looks again only when that is
+	// no longer fresh, which saves a lookup per reply the bot just committed.
+	CheckedAt int64 `json:"ck,omitempty"`
 }
 
 // Empty reports an outbound message with nothing to show.

@@ -36,7 +36,9 @@ func (a *acker) add(id string) {
 	}
 }
 
-// run flushes whenever there is something to flush, until ctx ends.
+// run flushes whenever there is something to flush, until ctx ends. It lets
+// acknowledgements gather for ackLinger first: nobody waits for them, and at a
+// moderate rate it turns one round trip per message into one per dozen.
 func (a *acker) run(ctx context.Context) {
 	for {
 		select {
@@ -44,10 +46,19 @@ func (a *acker) run(ctx context.Context) {
 			return
 		case <-a.kick:
 		}
+		if a.size() < ackBatch && pace.Sleep(ctx, ackLinger) != nil {
+			return
+		}
 		if err := a.flush(ctx); err != nil && ctx.Err() == nil {
 			_ = pace.Sleep(ctx, storeRetry)
 		}
 	}
+}
+
+func (a *acker) size() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.pending)
 }
 
 // flush acknowledges everything pending.

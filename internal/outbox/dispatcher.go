@@ -54,6 +54,10 @@ const (
 	shutdownGrace = 15 * time.Second
 	// ackBatch bounds the ids acknowledged in one round trip.
 	ackBatch = 512
+	// ackLinger is how long acknowledgements gather before a round trip. It widens
+	// the window in which a crash sends a message twice (guidebot_outbox_unacked)
+	// by as much, and shortens nobody's wait.
+	ackLinger = 20 * time.Millisecond
 	// renewBatch bounds the ids renewed in one round trip.
 	renewBatch = 1000
 	// storeRetry is the wait after a failed Redis call in a background loop.
@@ -457,7 +461,8 @@ func (d *Dispatcher) reclaim(ctx context.Context) {
 }
 
 // admit queues entries, dropping those for suppressed participants: one lookup for
-// the batch. It returns how many it took on (entries held already are skipped).
+// the batch, of the entries whose producer did not look just before. It returns how
+// many it took on (entries held already are skipped).
 func (d *Dispatcher) admit(ctx context.Context, entries []store.Entry) int {
 	if len(entries) == 0 {
 		return 0
@@ -482,32 +487,38 @@ func (d *Dispatcher) admit(ctx context.Context, entries []store.Entry) int {
 	}
 	d.mu.Unlock()
 
+	now := d.opt.Now()
 	var ids []string
+	var looked []*job
 	for _, j := range jobs {
-		if !j.msg.System {
+		if j.msg.CheckedAt > 0 {
+			j.checked = time.UnixMilli(j.msg.CheckedAt)
+		}
+		if !j.msg.System && now.Sub(j.checked) > suppressionFresh {
 			ids = append(ids, d.participant(j.msg))
+			looked = append(looked, j)
 		}
 	}
-	checked := d.opt.Now()
-	reasons, err := map[string]string(nil), error(nil)
+	var reasons map[string]string
 	if len(ids) > 0 {
-		reasons, err = d.sup.SuppressedAmong(ctx, ids)
-		if err != nil {
-			// Each is looked up again before it goes (checked stays zero).
+		var err error
+		if reasons, err = d.sup.SuppressedAmong(ctx, ids); err != nil {
+			// Each is looked up again before it goes (its check stays stale).
 			d.log.Warn("outbox: suppression lookup failed", "err", err)
+		} else {
+			for _, j := range looked {
+				j.checked = now
+			}
 		}
 	}
 	d.mu.Lock()
-	now := d.opt.Now()
+	now = d.opt.Now()
 	taken := 0
 	var drop []string
 	for _, j := range jobs {
 		if !j.msg.System && reasons[d.participant(j.msg)] != "" {
 			drop = append(drop, j.id)
 			continue
-		}
-		if err == nil {
-			j.checked = checked
 		}
 		d.sched.add(j, now)
 		taken++

@@ -457,3 +457,50 @@ func repeat(err error, n int) []error {
 	}
 	return out
 }
+
+// countingSuppressions counts the lookups the dispatcher makes.
+type countingSuppressions struct {
+	*store.Store
+	looked atomic.Int64
+}
+
+func (c *countingSuppressions) SuppressedAmong(ctx context.Context, ids []string) (map[string]string, error) {
+	c.looked.Add(int64(len(ids)))
+	return c.Store.SuppressedAmong(ctx, ids)
+}
+
+// TestFreshCheckIsTrusted: a message whose producer just found the participant not
+// suppressed is not looked up again; one that was not checked, or checked long ago,
+// is, and a suppression found then holds.
+func TestFreshCheckIsTrusted(t *testing.T) {
+	f := newFixture(t)
+	now := f.clock.Now()
+	if err := f.st.Suppress(f.ctx, "p:stale", message.OptedOut); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []message.Outbound{
+		{To: "fresh", Participant: "p:fresh", Text: "fresh", CheckedAt: now.UnixMilli()},
+		{To: "stale", Participant: "p:stale", Text: "stale", CheckedAt: now.Add(-time.Minute).UnixMilli()},
+		{To: "unchecked", Participant: "p:unchecked", Text: "unchecked"},
+	} {
+		if err := f.st.Enqueue(f.ctx, testChannel, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sup := &countingSuppressions{Store: f.st}
+	p := newProvider(f.clock.Now)
+	d := outbox.New(f.stream("w"), p, sup, outbox.Options{Channel: testChannel, Now: f.clock.Now, Sleep: f.clock.Sleep, Log: quiet})
+	if err := d.Drain(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := sup.looked.Load(); n != 2 {
+		t.Fatalf("%d participants looked up, want 2 (the stale and the unchecked)", n)
+	}
+	var got []string
+	for _, s := range p.deliveries() {
+		got = append(got, s.text)
+	}
+	if strings.Join(got, ",") != "fresh,unchecked" && strings.Join(got, ",") != "unchecked,fresh" {
+		t.Fatalf("delivered %v, want fresh and unchecked", got)
+	}
+}
