@@ -57,7 +57,7 @@ const (
 	// ackLinger is how long acknowledgements gather before a round trip. It widens
 	// the window in which a crash sends a message twice (guidebot_outbox_unacked)
 	// by as much, and shortens nobody's wait.
-	ackLinger = 20 * time.Millisecond
+	ackLinger = 5 * time.Millisecond
 	// renewBatch bounds the ids renewed in one round trip.
 	renewBatch = 1000
 	// storeRetry is the wait after a failed Redis call in a background loop.
@@ -415,18 +415,21 @@ func (d *Dispatcher) renew(ctx context.Context) {
 			}
 			return
 		}
-		if len(lost) == 0 {
-			continue
-		}
-		d.m.lost.WithLabelValues(d.opt.Channel).Add(float64(len(lost)))
-		d.log.Warn("outbox: another replica took over messages this one held", "count", len(lost))
+		// An id may be gone because its acknowledgement landed since the snapshot;
+		// only a message still waiting here was really taken over.
+		taken := 0
 		d.mu.Lock()
 		for _, id := range lost {
 			if d.sched.remove(d.owned[id], id) {
 				delete(d.owned, id)
+				taken++
 			}
 		}
 		d.mu.Unlock()
+		if taken > 0 {
+			d.m.lost.WithLabelValues(d.opt.Channel).Add(float64(taken))
+			d.log.Warn("outbox: another replica took over messages this one held", "count", taken)
+		}
 	}
 }
 

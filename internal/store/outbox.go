@@ -29,20 +29,37 @@ type OutboxReader struct {
 
 // Outbox returns a reader of channel's outbox for one consumer (a replica's sender).
 func (s *Store) Outbox(ctx context.Context, channel, consumer string) (*OutboxReader, error) {
-	stream := s.keys.stream(Outbox(channel))
-	err := s.rdb.XGroupCreateMkStream(ctx, stream, group, "0").Err()
-	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return nil, fmt.Errorf("store: outbox group: %w", err)
+	o := &OutboxReader{rdb: s.rdb, stream: s.keys.stream(Outbox(channel)), consumer: consumer}
+	if err := o.ensureGroup(ctx); err != nil {
+		return nil, err
 	}
-	return &OutboxReader{rdb: s.rdb, stream: stream, consumer: consumer}, nil
+	return o, nil
+}
+
+// ensureGroup creates the stream and its consumer group unless they exist.
+func (o *OutboxReader) ensureGroup(ctx context.Context) error {
+	err := o.rdb.XGroupCreateMkStream(ctx, o.stream, group, "0").Err()
+	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("store: outbox group: %w", err)
+	}
+	return nil
 }
 
 // Read returns up to count new entries, waiting up to block (negative: not at all).
+// A Redis that restarted without its data has lost the consumer group too; Read
+// makes it again rather than fail until guidebot restarts.
 func (o *OutboxReader) Read(ctx context.Context, count int, block time.Duration) ([]Entry, error) {
-	res, err := o.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+	args := &redis.XReadGroupArgs{
 		Group: group, Consumer: o.consumer, Streams: []string{o.stream, ">"},
 		Count: int64(count), Block: block,
-	}).Result()
+	}
+	res, err := o.rdb.XReadGroup(ctx, args).Result()
+	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+		if gerr := o.ensureGroup(ctx); gerr != nil {
+			return nil, gerr
+		}
+		res, err = o.rdb.XReadGroup(ctx, args).Result()
+	}
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}

@@ -222,3 +222,25 @@ func TestCommitUnblockLiftsBlockedButNotOptedOut(t *testing.T) {
 		}
 	}
 }
+
+// TestOutboxSurvivesALostGroup: a Redis that restarted without its data has no
+// consumer group; the next read makes it again and goes on.
+func TestOutboxSurvivesALostGroup(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	r, err := st.Outbox(ctx, "sms", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Del(ctx, prefix+"gb:outbox:sms").Err(); err != nil { // the stream and its group
+		t.Fatal(err)
+	}
+	if err := st.Enqueue(ctx, "sms", message.Outbound{To: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Read(ctx, 10, -1)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("read after the group was lost: %v %v", got, err)
+	}
+}
