@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
 )
 
 // Pacing of the drivers and the coordinator.
@@ -201,7 +203,7 @@ func (r *loadRun) request(ctx context.Context, p *participant) (*http.Request, e
 	}
 	sid := fmt.Sprintf("SM%016x%016x", r.sidPrefix, r.sidSeq.Add(1))
 	form := p.smsForm(m, sid, r.cfg.twilioSID, r.cfg.twilioFrom)
-	sig := twilioSignature(r.cfg.twilioAuth, r.signedURL, form)
+	sig := smstest.Sign(r.cfg.twilioAuth, r.signedURL, form)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.inboundURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("inbound: %w", err)
