@@ -16,8 +16,10 @@ import (
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/schedule"
 	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/locales"
+	"github.com/guidebot/guidebot/schedules"
 )
 
 // content is the flows and locales, loaded from FLOWS_DIR/LOCALES_DIR or the binary.
@@ -43,6 +45,18 @@ func loadContent(cfg config.Config) (content, error) {
 		return content{}, err
 	}
 	return content{flows: fl, catalog: cat}, nil
+}
+
+// loadSchedule reads SCHEDULE_FILE, or the sample built into the binary.
+func loadSchedule(cfg config.Config) (*schedule.Schedule, error) {
+	if cfg.ScheduleFile == "" {
+		return schedule.Parse(schedules.SampleName, schedules.Sample)
+	}
+	data, err := os.ReadFile(cfg.ScheduleFile)
+	if err != nil {
+		return nil, fmt.Errorf("SCHEDULE_FILE: %w", err)
+	}
+	return schedule.Parse(cfg.ScheduleFile, data)
 }
 
 // app is what serve and chat share: Redis, the store, the engine and the bot.

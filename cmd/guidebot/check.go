@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/schedule"
 )
 
 // check validates what would be served: flows against every locale, every locale
@@ -46,6 +48,16 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	for _, p := range over {
 		problems = append(problems, fmt.Sprintf("locales/%s.yaml: %s: %d SMS parts, over the budget of %d", p.Lang, p.ID, p.Parts, *budget))
 	}
+	sched, err := loadSchedule(cfg)
+	var schedProblems schedule.Problems
+	switch {
+	case errors.As(err, &schedProblems):
+		for _, p := range schedProblems {
+			problems = append(problems, p.String())
+		}
+	case err != nil:
+		problems = append(problems, err.Error())
+	}
 	replies, longReplies := replySegments(c, *budget)
 	if *listSMS {
 		for _, line := range append(report, replies...) {
@@ -68,8 +80,9 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	for _, f := range c.flows {
 		steps += len(f.Steps)
 	}
-	fmt.Fprintf(stdout, "guidebot check: ok: %d flows, %d steps, %d locales (%s); every SMS message within %d parts (--sms lists them)\n",
-		len(c.flows), steps, len(c.catalog.Languages()), strings.Join(c.catalog.Languages(), " "), *budget)
+	fmt.Fprintf(stdout, "guidebot check: ok: %d flows, %d steps, %d locales (%s); every SMS message within %d parts (--sms lists them); schedule: %d venues, %d sessions\n",
+		len(c.flows), steps, len(c.catalog.Languages()), strings.Join(c.catalog.Languages(), " "), *budget,
+		len(sched.Venues), len(sched.Sessions))
 	return 0
 }
 

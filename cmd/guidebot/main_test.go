@@ -73,8 +73,15 @@ func TestChatSurvivesRestart(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	if code, out, e := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: 8 flows") {
+	if code, out, e := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: 8 flows") ||
+		!strings.Contains(out, "schedule: 4 venues, 5 sessions") {
 		t.Fatalf("shipped content: exit %d\n%s%s", code, out, e)
+	}
+	badSchedule := filepath.Join(t.TempDir(), "schedule.yaml")
+	os.WriteFile(badSchedule, []byte("venues:\n  - {id: x, name: X, timezone: Mars/Olympus}\n"), 0o644)
+	if code, _, e := runCmd(t, map[string]string{"SCHEDULE_FILE": badSchedule}, "", "check"); code == 0 ||
+		!strings.Contains(e, badSchedule+`:2: venue x: unknown time zone "Mars/Olympus"`) {
+		t.Errorf("a bad schedule passed (exit %d):\n%s", code, e)
 	}
 	code, out, _ := runCmd(t, nil, "", "check", "--sms")
 	for _, want := range []string{"ar card.bills.1: UCS-2", "en card.bills.1: GSM-7", "ar step cards.list: UCS-2, SMS parts: 6"} {
