@@ -18,9 +18,6 @@ import (
 // maxTranscriptText bounds the text of one message kept in the transcript.
 const maxTranscriptText = 1000
 
-// handoffStream queues requests for a guide; its entries name the participant.
-const handoffStream = "handoff"
-
 // maxAttempts bounds retries when messages of one participant race.
 const maxAttempts = 16
 
@@ -37,16 +34,17 @@ type Engine interface {
 
 // Bot ties the store, the engine and the effects together.
 type Bot struct {
-	engine Engine
-	store  Store
-	now    func() time.Time
-	log    *slog.Logger
-	turns  *participantLocks
+	engine  Engine
+	store   Store
+	now     func() time.Time
+	log     *slog.Logger
+	turns   *participantLocks
+	effects map[string]EffectHandler
 }
 
 // New returns a Bot; now is the clock.
 func New(engine Engine, st Store, now func() time.Time, log *slog.Logger) *Bot {
-	return &Bot{engine: engine, store: st, now: now, log: log, turns: newParticipantLocks()}
+	return &Bot{engine: engine, store: st, now: now, log: log, turns: newParticipantLocks(), effects: builtinEffects()}
 }
 
 // conflictPause is the first wait after repeated version conflicts: it grows with
@@ -126,24 +124,15 @@ func (b *Bot) step(rec store.Record, id string, in message.Inbound) (store.Commi
 		}
 		c.Appends = append(c.Appends, store.Append{Stream: store.Outbox(in.Channel), Payload: string(out)})
 	}
+	t := &Turn{Participant: id, In: in, Now: now, Commit: &c}
 	for _, e := range effects {
-		switch e.Kind {
-		case "forget":
-			c.Forget = true
-			c.Purge = []string{handoffStream}
-			// The handoff entries are JSON objects with "participant":"ID" in them.
-			c.PurgeMarker = `"participant":` + mustJSON(id)
-		case "feedback":
-			// Kept without the participant's id, so reports outlive "forget me".
-			c.Appends = append(c.Appends, store.Append{Stream: "feedback", Payload: mustJSON(e.Args)})
-		case "handoff":
-			args := map[string]string{"participant": id, "channel": in.Channel, "at": fmt.Sprint(now.Unix())}
-			for k, v := range e.Args {
-				args[k] = v
-			}
-			c.Appends = append(c.Appends, store.Append{Stream: handoffStream, Payload: mustJSON(args)})
-		default:
+		h, ok := b.effects[e.Kind]
+		if !ok {
 			b.log.Warn("effect not supported yet", "effect", e.Kind, "step", next.Step)
+			continue
+		}
+		if err := h(t, e); err != nil {
+			return store.Commit{}, fmt.Errorf("bot: effect %s: %w", e.Kind, err)
 		}
 	}
 	return c, nil

@@ -295,3 +295,45 @@ func TestOversizeMessageIsKeptBounded(t *testing.T) {
 		t.Fatalf("%d replies to an oversize first message, want 1", len(got))
 	}
 }
+
+// TestEffectHandlersPlugIn: a handler registered for an effect kind replaces the
+// built-in one and writes with the step's commit; one that fails fails the message,
+// and nothing of it is written.
+func TestEffectHandlersPlugIn(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	f := newFixture(t, rdb, prefix)
+	var seen []flow.Effect
+	fail := true
+	f.bot.HandleEffect("feedback", func(turn *bot.Turn, e flow.Effect) error {
+		seen = append(seen, e)
+		if fail {
+			return errors.New("reports are down")
+		}
+		turn.Commit.Appends = append(turn.Commit.Appends, store.Append{Stream: "ratings", Payload: e.Args["rating"]})
+		return nil
+	})
+	for i, s := range []string{"hello", "8", "4", "5"} {
+		if _, err := f.bot.Handle(ctx, text("4", fmt.Sprint("k", i), s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const comment = "Kela-sivut ovat vaikeita"
+	if _, err := f.bot.Handle(ctx, text("4", "k4", comment)); err == nil || !strings.Contains(err.Error(), "reports are down") {
+		t.Fatalf("a failing effect handler: %v", err)
+	}
+	fail = false
+	if _, err := f.bot.Handle(ctx, text("4", "k4", comment)); err != nil { // the provider retries
+		t.Fatal(err)
+	}
+	if len(seen) != 2 || seen[1].Kind != "feedback" {
+		t.Fatalf("handler saw %v", seen)
+	}
+	got, _ := rdb.XRange(ctx, prefix+"gb:ratings", "-", "+").Result()
+	if len(got) != 1 || got[0].Values["m"] != "5" {
+		t.Fatalf("ratings stream %v, want the one rating", got)
+	}
+	if n, _ := rdb.XLen(ctx, prefix+"gb:feedback").Result(); n != 0 {
+		t.Fatalf("the built-in handler ran too: %d feedback entries", n)
+	}
+}

@@ -1,0 +1,37 @@
+package bot
+
+import (
+	"time"
+
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// Turn is one handled message on its way to the store: whose it is, what came in,
+// when, and the commit being built. Effect handlers add to the commit, so what a
+// step does is written with the step, all or nothing.
+type Turn struct {
+	Participant string
+	In          message.Inbound
+	Now         time.Time
+	Commit      *store.Commit
+}
+
+// EffectHandler adds what one kind of effect writes to the turn's commit. An error
+// fails the message (nothing is written; the provider offers it again).
+type EffectHandler func(t *Turn, e flow.Effect) error
+
+// builtinEffects are the effects the bot knows by itself, one file each
+// (effect_<kind>.go). Others (book, cancel, …) are added with HandleEffect.
+func builtinEffects() map[string]EffectHandler {
+	return map[string]EffectHandler{
+		"feedback": feedbackEffect,
+		"handoff":  handoffEffect,
+		"forget":   forgetEffect,
+	}
+}
+
+// HandleEffect makes h handle effects of kind, replacing any handler before it. Call
+// it while wiring, before the bot handles messages.
+func (b *Bot) HandleEffect(kind string, h EffectHandler) { b.effects[kind] = h }
