@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -81,7 +82,16 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	if err != nil {
 		return nil, err
 	}
-	engine, err := flow.New(c.flows, c.catalog, flow.Config{DefaultLang: cfg.DefaultLang, TranscriptDays: cfg.TranscriptDays})
+	sched, err := loadSchedule(cfg)
+	var problems schedule.Problems
+	if errors.As(err, &problems) {
+		return nil, fmt.Errorf("SCHEDULE_FILE: %s (guidebot check lists all %d problems)", problems[0], len(problems))
+	}
+	if err != nil {
+		return nil, err
+	}
+	engine, err := flow.New(c.flows, c.catalog, flow.Config{DefaultLang: cfg.DefaultLang, TranscriptDays: cfg.TranscriptDays,
+		Sessions: sched})
 	if err != nil {
 		return nil, fmt.Errorf("%w (run guidebot check for the full list)", err)
 	}

@@ -139,8 +139,8 @@ func (c *checker) step(f *Flow, name string, st *Step) {
 	}
 	for _, s := range st.Say {
 		switch {
-		case s.Show != "" && s.Show != "plan" && s.Show != "data":
-			fail("unknown show %q (plan or data)", s.Show)
+		case s.Show != "" && s.Show != "plan" && s.Show != "data" && s.Show != "sessions":
+			fail("unknown show %q (plan, data or sessions)", s.Show)
 		case s.Show == "" && s.ID == "":
 			fail("a say entry has no message id")
 		}

@@ -15,14 +15,14 @@ type commandOutcome struct {
 }
 
 var commandOutcomes = []commandOutcome{
-	{"keyword.menu", expect{step: "main.menu", texts: []string{"menu.intro"}, opts: 7}, ""},
+	{"keyword.menu", expect{step: "main.menu", texts: []string{"menu.intro"}, opts: menuOptions}, ""},
 	{"keyword.language", expect{step: "welcome.language", texts: []string{"language.choose"}, opts: 8}, ""},
-	{"keyword.guide", expect{step: "main.menu", texts: []string{"handoff.requested", "menu.intro"}, opts: 7}, "handoff"},
-	{"keyword.help", expect{step: "main.menu", texts: []string{"help.text", "menu.intro"}, opts: 7}, ""},
+	{"keyword.guide", expect{step: "main.menu", texts: []string{"handoff.requested", "menu.intro"}, opts: menuOptions}, "handoff"},
+	{"keyword.help", expect{step: "main.menu", texts: []string{"help.text", "menu.intro"}, opts: menuOptions}, ""},
 	{"keyword.plan", expect{step: "plan.show", texts: []string{"plan.empty", "plan.next"}, opts: 3}, ""},
 	{"keyword.forget", expect{step: "privacy.confirm", texts: []string{"privacy.confirm"}, opts: 2}, ""},
 	{"keyword.data", expect{step: "main.menu", texts: []string{"data.header", "data.language", "data.channel",
-		"data.since", "data.transcript", "menu.intro"}, opts: 7}, ""},
+		"data.since", "data.transcript", "menu.intro"}, opts: menuOptions}, ""},
 }
 
 // TestCommandsEverywhere sends every word of every command keyword of every locale
@@ -76,7 +76,7 @@ func checkEffect(t *testing.T, name string, effects []flow.Effect, kind, from, l
 
 func TestSlashCommandsAndZero(t *testing.T) {
 	w := shipped(t)
-	menu := expect{step: "main.menu", texts: []string{"menu.intro"}, opts: 7}
+	menu := expect{step: "main.menu", texts: []string{"menu.intro"}, opts: menuOptions}
 	tests := []struct {
 		in   string
 		want expect
@@ -92,11 +92,11 @@ func TestSlashCommandsAndZero(t *testing.T) {
 		{"/start@GuideBot", menu},
 		{"/start campaign-42", menu},
 		{"/language", expect{step: "welcome.language", texts: []string{"language.choose"}, opts: 8}},
-		{"/help", expect{step: "main.menu", texts: []string{"help.text", "menu.intro"}, opts: 7}},
-		{"/help@guidebot", expect{step: "main.menu", texts: []string{"help.text", "menu.intro"}, opts: 7}},
+		{"/help", expect{step: "main.menu", texts: []string{"help.text", "menu.intro"}, opts: menuOptions}},
+		{"/help@guidebot", expect{step: "main.menu", texts: []string{"help.text", "menu.intro"}, opts: menuOptions}},
 		{"/plan", expect{step: "plan.show", texts: []string{"plan.empty", "plan.next"}, opts: 3}},
 		{"/forget", expect{step: "privacy.confirm", texts: []string{"privacy.confirm"}, opts: 2}},
-		{"/guide", expect{step: "main.menu", texts: []string{"handoff.requested", "menu.intro"}, opts: 7}},
+		{"/guide", expect{step: "main.menu", texts: []string{"handoff.requested", "menu.intro"}, opts: menuOptions}},
 		{"/nosuchcommand", expect{step: "cards.bills2", texts: []string{"reprompt.choice"}, opts: 2}},
 	}
 	for _, tc := range tests {

@@ -37,7 +37,29 @@ type Texts interface {
 type Config struct {
 	DefaultLang    string
 	TranscriptDays int // shown by `my data`
+	// Sessions lists the next guidance sessions (`show: sessions`); nil: none are
+	// planned. The schedule is one.
+	Sessions SessionLister
 }
+
+// SessionLister lists the next guidance sessions where a participant's language is
+// spoken, in each venue's local time.
+type SessionLister interface {
+	Upcoming(lang string, now time.Time, n int) []SessionLine
+}
+
+// SessionLine is one session as a participant reads it.
+type SessionLine struct {
+	Venue, Address string
+	Weekday        time.Weekday
+	Day            int
+	Month          time.Month
+	Start, End     string // HH:MM at the venue
+}
+
+// sessionsShown is how many sessions `show: sessions` lists: enough to choose from,
+// few enough for an SMS.
+const sessionsShown = 3
 
 // Engine steps conversations through compiled flows. It is safe for concurrent use.
 type Engine struct {
@@ -430,6 +452,9 @@ func (r *run) sayStep(s Say) {
 	case "data":
 		r.showData()
 		return
+	case "sessions":
+		r.showSessions()
+		return
 	}
 	m := Message{ID: s.ID}
 	if len(s.Params) > 0 {
@@ -485,6 +510,26 @@ func (r *run) showData() {
 	}
 	days := r.e.cfg.TranscriptDays
 	r.say(Message{ID: "data.transcript", Count: &days})
+}
+
+// showSessions lists the next sessions in the participant's language, with weekday
+// and month names from the locale.
+func (r *run) showSessions() {
+	var lines []SessionLine
+	if r.e.cfg.Sessions != nil {
+		lines = r.e.cfg.Sessions.Upcoming(r.s.Lang, r.now, sessionsShown)
+	}
+	if len(lines) == 0 {
+		r.say(Message{ID: "sessions.none"})
+		return
+	}
+	r.say(Message{ID: "sessions.header"})
+	for _, l := range lines {
+		r.say(Message{ID: "sessions.item",
+			Params: map[string]string{"Day": strconv.Itoa(l.Day), "Start": l.Start, "End": l.End, "Venue": l.Venue, "Address": l.Address},
+			Refs: map[string]string{"Weekday": "weekday." + strings.ToLower(l.Weekday.String()),
+				"Month": "month." + strings.ToLower(l.Month.String())}})
+	}
 }
 
 func day(unix int64) string { return time.Unix(unix, 0).UTC().Format("2006-01-02") }

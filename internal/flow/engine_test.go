@@ -2,6 +2,7 @@ package flow_test
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ var menuAnswers = []expect{
 	{step: "cards.list", texts: []string{"cards.list"}, opts: 12},
 	{step: "plan.show", texts: []string{"plan.empty", "plan.next"}, opts: 3},
 	{step: "feedback.rate", texts: []string{"feedback.rate"}, opts: 5},
-	{step: "main.menu", texts: []string{"handoff.requested", "menu.intro"}, opts: 7},
+	{step: "main.menu", texts: []string{"handoff.requested", "menu.intro"}, opts: menuOptions},
 	{step: "welcome.language", texts: []string{"language.choose"}, opts: 8},
 	{step: "privacy.menu", texts: []string{"privacy.menu"}, opts: 3},
 }
@@ -63,7 +64,7 @@ func persianDigits(n int) string { return shiftDigits(itoa(n), '۰') }
 
 func TestInputKinds(t *testing.T) {
 	w := shipped(t)
-	reprompt := expect{step: "main.menu", texts: []string{"reprompt.choice"}, opts: 7}
+	reprompt := expect{step: "main.menu", texts: []string{"reprompt.choice"}, opts: menuOptions}
 	tests := []struct {
 		name string
 		from flow.State
@@ -86,9 +87,9 @@ func TestInputKinds(t *testing.T) {
 		{name: "option id", from: at("main.menu", "fi"), in: text("Intake"),
 			want: expect{step: "intake.topic", texts: []string{"intake.topic"}, opts: 12}},
 		{name: "language by its own name", from: at("welcome.language", "sv"), in: text("العربية"),
-			want: expect{step: "main.menu", texts: []string{"language.set", "menu.intro"}, opts: 7}},
+			want: expect{step: "main.menu", texts: []string{"language.set", "menu.intro"}, opts: menuOptions}},
 		{name: "language by code", from: at("welcome.language", "sv"), in: text("UK"),
-			want: expect{step: "main.menu", texts: []string{"language.set", "menu.intro"}, opts: 7}},
+			want: expect{step: "main.menu", texts: []string{"language.set", "menu.intro"}, opts: menuOptions}},
 		{name: "Arabic-Indic digit", from: at("main.menu", "sv"), in: text("٣"),
 			want: expect{step: "plan.show", texts: []string{"plan.empty", "plan.next"}, opts: 3}},
 		{name: "Persian digit", from: at("main.menu", "fa"), in: text("۳"),
@@ -97,25 +98,25 @@ func TestInputKinds(t *testing.T) {
 			want: expect{step: "cards.tickets1", texts: []string{"card.tickets.1"}, opts: 2}},
 		{name: "Persian nine", from: at("cards.list", "fa"), in: text("۹"),
 			want: expect{step: "cards.tickets1", texts: []string{"card.tickets.1"}, opts: 2}},
-		{name: "number out of range", from: at("main.menu", "sv"), in: text("8"),
-			want: reprompt, params: map[string]string{"Max": "7"}, misses: 1},
+		{name: "number out of range", from: at("main.menu", "sv"), in: text("9"),
+			want: reprompt, params: map[string]string{"Max": strconv.Itoa(menuOptions)}, misses: 1},
 		{name: "big number", from: at("main.menu", "sv"), in: text("99999999999999999999"),
-			want: reprompt, params: map[string]string{"Max": "7"}, misses: 1},
+			want: reprompt, params: map[string]string{"Max": strconv.Itoa(menuOptions)}, misses: 1},
 		{name: "out of range on the language step", from: at("welcome.language", "sv"), in: text("9"),
 			want:   expect{step: "welcome.language", texts: []string{"reprompt.choice"}, opts: 8},
 			params: map[string]string{"Max": "8"}, misses: 1},
 		{name: "unmatched words", from: at("main.menu", "sv"), in: text("vad är detta"),
-			want: reprompt, params: map[string]string{"Max": "7"}, misses: 1},
+			want: reprompt, params: map[string]string{"Max": strconv.Itoa(menuOptions)}, misses: 1},
 		{name: "empty", from: at("main.menu", "sv"), in: text(""),
-			want: expect{step: "main.menu", texts: []string{"reprompt.empty"}, opts: 7}},
+			want: expect{step: "main.menu", texts: []string{"reprompt.empty"}, opts: menuOptions}},
 		{name: "blank", from: at("main.menu", "sv"), in: text(" \t\n "),
-			want: expect{step: "main.menu", texts: []string{"reprompt.empty"}, opts: 7}},
+			want: expect{step: "main.menu", texts: []string{"reprompt.empty"}, opts: menuOptions}},
 		{name: "10 000 characters", from: at("main.menu", "sv"), in: text(strings.Repeat("a", 10000)),
-			want: reprompt, params: map[string]string{"Max": "7"}, misses: 1},
+			want: reprompt, params: map[string]string{"Max": strconv.Itoa(menuOptions)}, misses: 1},
 		{name: "10 000 characters of a label", from: at("main.menu", "sv"), in: text(strings.Repeat("Se min plan ", 834)),
-			want: reprompt, params: map[string]string{"Max": "7"}, misses: 1},
+			want: reprompt, params: map[string]string{"Max": strconv.Itoa(menuOptions)}, misses: 1},
 		{name: "emoji only", from: at("main.menu", "sv"), in: text("👍🙂"),
-			want: reprompt, params: map[string]string{"Max": "7"}, misses: 1},
+			want: reprompt, params: map[string]string{"Max": strconv.Itoa(menuOptions)}, misses: 1},
 		{name: "another script than the language (Cyrillic for sv)", from: at("main.menu", "sv"), in: text("привіт, що це"),
 			want: expect{step: "welcome.language", texts: []string{"reprompt.script", "language.choose"}, opts: 8}},
 		{name: "another script than the language (Arabic for en)", from: at("cards.list", "en"), in: text("ما هذا"),
@@ -123,7 +124,7 @@ func TestInputKinds(t *testing.T) {
 		{name: "another script than the language (Latin for ti)", from: at("main.menu", "ti"), in: text("what is this"),
 			want: expect{step: "welcome.language", texts: []string{"reprompt.script", "language.choose"}, opts: 8}},
 		{name: "same script, unmatched (Russian for uk)", from: at("main.menu", "uk"), in: text("что это"),
-			want: reprompt, params: map[string]string{"Max": "7"}, misses: 1},
+			want: reprompt, params: map[string]string{"Max": strconv.Itoa(menuOptions)}, misses: 1},
 		{name: "another script on the language step is only a miss", from: at("welcome.language", "sv"), in: text("привіт"),
 			want: expect{step: "welcome.language", texts: []string{"reprompt.choice"}, opts: 8}, misses: 1},
 		{name: "button of the current step", from: at("main.menu", "sv"),
@@ -131,13 +132,13 @@ func TestInputKinds(t *testing.T) {
 			want: expect{step: "cards.list", texts: []string{"cards.list"}, opts: 12}},
 		{name: "button choosing a language", from: at("welcome.language", "sv"),
 			in:   flow.Input{Kind: flow.Button, Step: "welcome.language", Option: "fa"},
-			want: expect{step: "main.menu", texts: []string{"language.set", "menu.intro"}, opts: 7}},
+			want: expect{step: "main.menu", texts: []string{"language.set", "menu.intro"}, opts: menuOptions}},
 		{name: "stale button of another step", from: at("main.menu", "sv"),
 			in:   flow.Input{Kind: flow.Button, Step: "intake.added", Option: "yes"},
-			want: expect{step: "main.menu", texts: []string{"common.expired", "menu.intro"}, opts: 7}},
+			want: expect{step: "main.menu", texts: []string{"common.expired", "menu.intro"}, opts: menuOptions}},
 		{name: "button with an unknown option", from: at("main.menu", "sv"),
 			in:   flow.Input{Kind: flow.Button, Step: "main.menu", Option: "nope"},
-			want: expect{step: "main.menu", texts: []string{"common.expired", "menu.intro"}, opts: 7}},
+			want: expect{step: "main.menu", texts: []string{"common.expired", "menu.intro"}, opts: menuOptions}},
 		{name: "media", from: at("cards.list", "sv"), in: flow.Input{Kind: flow.Media},
 			want: expect{step: "cards.list", texts: []string{"common.unsupported"}, opts: 12}},
 		{name: "media on a question", from: at("feedback.comment", "sv"), in: flow.Input{Kind: flow.Media},
@@ -185,7 +186,7 @@ func TestYesNoAnyLanguage(t *testing.T) {
 	}
 	// yes/no words do not choose on a step without yes and no.
 	s, r, _ := step(t, w.eng, at("main.menu", "sv"), text("ja"))
-	expect{step: "main.menu", texts: []string{"reprompt.choice"}, opts: 7}.check(t, "ja at main.menu", s, r)
+	expect{step: "main.menu", texts: []string{"reprompt.choice"}, opts: menuOptions}.check(t, "ja at main.menu", s, r)
 }
 
 func TestTimeout(t *testing.T) {
@@ -235,7 +236,7 @@ func TestNeverADeadEnd(t *testing.T) {
 		if i >= 2 {
 			want = append(want, "reprompt.guide")
 		}
-		expect{step: "main.menu", texts: want, opts: 7}.check(t, "miss "+itoa(i+1), s, r)
+		expect{step: "main.menu", texts: want, opts: menuOptions}.check(t, "miss "+itoa(i+1), s, r)
 		if s.Misses != i+1 {
 			t.Errorf("miss %d: misses = %d", i+1, s.Misses)
 		}

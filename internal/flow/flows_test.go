@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guidebot/guidebot/internal/flow"
 )
@@ -42,7 +43,7 @@ func TestIntakeBuildsThePlan(t *testing.T) {
 		t.Errorf("plan %v, want [bills passwords]", s.Plan)
 	}
 	s, r, _ = step(t, w.eng, s, text("nej"))
-	expect{step: "main.menu", texts: []string{"intake.done", "plan.header", "plan.item", "plan.item", "menu.intro"}, opts: 7}.check(t, "done", s, r)
+	expect{step: "main.menu", texts: []string{"intake.done", "plan.header", "plan.item", "plan.item", "menu.intro"}, opts: menuOptions}.check(t, "done", s, r)
 	if n := count(r.Texts[1]); n != 2 {
 		t.Errorf("plan.header Count = %d, want 2", n)
 	}
@@ -59,7 +60,7 @@ func TestIntakeBuildsThePlan(t *testing.T) {
 	}
 	// Emptying the plan.
 	s, r, _ = talk(t, w.eng, s, "min plan", "2")
-	expect{step: "main.menu", texts: []string{"plan.cleared", "menu.intro"}, opts: 7}.check(t, "clear", s, r)
+	expect{step: "main.menu", texts: []string{"plan.cleared", "menu.intro"}, opts: menuOptions}.check(t, "clear", s, r)
 	if len(s.Plan) != 0 {
 		t.Errorf("plan %v after clearing", s.Plan)
 	}
@@ -72,7 +73,7 @@ func TestFeedback(t *testing.T) {
 	s, r, _ = step(t, w.eng, s, text("5"))
 	expect{step: "feedback.comment", texts: []string{"feedback.comment"}, opts: 1}.check(t, "rate 5", s, r)
 	s, r, effects := step(t, w.eng, s, text("  Bra hjälp, tack!  "))
-	expect{step: "main.menu", texts: []string{"feedback.thanks", "menu.intro"}, opts: 7}.check(t, "comment", s, r)
+	expect{step: "main.menu", texts: []string{"feedback.thanks", "menu.intro"}, opts: menuOptions}.check(t, "comment", s, r)
 	wantFB := flow.Feedback{At: now0.Unix(), Rating: "5", Comment: "Bra hjälp, tack!", Lang: "sv"}
 	if len(s.Feedback) != 1 || s.Feedback[0] != wantFB {
 		t.Errorf("feedback %+v, want [%+v]", s.Feedback, wantFB)
@@ -132,7 +133,7 @@ func TestPrivacy(t *testing.T) {
 		"data.feedback", "data.feedback.item", "data.transcript", "menu.intro"}
 	for _, in := range [][]string{{"mina uppgifter"}, {"My data"}, {"/data"}, {"7", "1"}} {
 		got, r, effects := talk(t, w.eng, s, in...)
-		expect{step: "main.menu", texts: wantData, opts: 7}.check(t, strings.Join(in, ","), got, r)
+		expect{step: "main.menu", texts: wantData, opts: menuOptions}.check(t, strings.Join(in, ","), got, r)
 		if len(effects) != 0 {
 			t.Errorf("%v: effects %+v", in, effects)
 		}
@@ -171,7 +172,7 @@ func TestPrivacy(t *testing.T) {
 			t.Errorf("%v: effects before the confirmation: %+v", path, effects)
 		}
 		no, r, effects := step(t, w.eng, got, text("nej"))
-		expect{step: "main.menu", texts: []string{"menu.intro"}, opts: 7}.check(t, "no", no, r)
+		expect{step: "main.menu", texts: []string{"menu.intro"}, opts: menuOptions}.check(t, "no", no, r)
 		if len(effects) != 0 {
 			t.Errorf("%v: no returned effects %+v", path, effects)
 		}
@@ -356,5 +357,62 @@ func TestEveryLabelIsTypeable(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// fakeSessions lists fixed sessions and notes the language it was asked for.
+type fakeSessions struct {
+	lines []flow.SessionLine
+	asked *[]string
+}
+
+func (f fakeSessions) Upcoming(lang string, _ time.Time, n int) []flow.SessionLine {
+	*f.asked = append(*f.asked, lang)
+	return f.lines[:min(n, len(f.lines))]
+}
+
+// TestSessionsListing: the menu's last option and a card's "no, it did not help"
+// both show the next sessions in the participant's language, weekday and month as
+// locale messages; with none planned the participant is told so and offered a guide.
+func TestSessionsListing(t *testing.T) {
+	w := shipped(t)
+	var asked []string
+	lines := []flow.SessionLine{
+		{Venue: "Karlskoga bibliotek", Address: "Bibliotekstorget 1", Weekday: time.Saturday, Day: 5, Month: time.December, Start: "11:00", End: "14:00"},
+		{Venue: "Kouvolan pääkirjasto", Address: "Salpausselänkatu 33", Weekday: time.Tuesday, Day: 8, Month: time.December, Start: "14:00", End: "16:00"},
+	}
+	eng, err := flow.New(w.flows, w.cat, flow.Config{DefaultLang: "sv", Sessions: fakeSessions{lines, &asked}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		from flow.State
+		in   []string
+	}{
+		{"from the menu", at("main.menu", "ar"), []string{strconv.Itoa(menuOptions)}},
+		{"from a card that did not help", at("cards.helped", "ar"), []string{"2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			asked = nil
+			got, r, _ := talk(t, eng, tc.from, tc.in...)
+			expect{step: "main.sessions", texts: []string{"sessions.header", "sessions.item", "sessions.item"}, opts: 2}.check(t, tc.name, got, r)
+			if len(asked) != 1 || asked[0] != "ar" {
+				t.Fatalf("sessions asked for %v, want the participant's language", asked)
+			}
+			item := r.Texts[1]
+			if item.Refs["Weekday"] != "weekday.saturday" || item.Refs["Month"] != "month.december" ||
+				item.Params["Day"] != "5" || item.Params["Start"] != "11:00" || item.Params["Venue"] != "Karlskoga bibliotek" {
+				t.Fatalf("item %+v", item)
+			}
+			if want := "السبت 5 ديسمبر، 11:00–14:00: Karlskoga bibliotek، Bibliotekstorget 1"; w.cat.Render("ar", item) != want {
+				t.Fatalf("rendered %q, want %q", w.cat.Render("ar", item), want)
+			}
+		})
+	}
+	// With no sessions planned (no schedule), the participant is told so.
+	_, r, _ := talk(t, w.eng, at("main.menu", "fi"), strconv.Itoa(menuOptions))
+	if ids := ids(r); len(ids) != 1 || ids[0] != "sessions.none" {
+		t.Fatalf("no sessions: %v", ids)
 	}
 }

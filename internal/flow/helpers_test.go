@@ -260,3 +260,6 @@ func lineOf(tb testing.TB, src, marker string) int {
 	tb.Fatalf("marker %q not in source", marker)
 	return 0
 }
+
+// menuOptions is how many options the shipped main menu has.
+const menuOptions = 8

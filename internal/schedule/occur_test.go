@@ -180,3 +180,26 @@ func BenchmarkNext(b *testing.B) {
 		}
 	}
 }
+
+func TestUpcomingInTheParticipantsLanguage(t *testing.T) {
+	s := parse(t, schedules.SampleName, schedules.Sample)
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) // Tuesday; the course ended at 11:00 UTC
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		// Kouvola speaks fi, sv, uk, en; the library sv, ar, fa, ti, en; the senior
+		// housings any language. 5 December is in ISO week 49: the odd-week housing.
+		{"fi", []string{"Kouvolan pääkirjasto Tuesday 1 14:00–16:00", "Träffpunkt Bregårdsgården (seniorboende) Saturday 5 13:00–16:00", "Kouvolan pääkirjasto Tuesday 8 14:00–16:00"}},
+		{"ar", []string{"Karlskoga bibliotek Saturday 5 11:00–14:00", "Träffpunkt Bregårdsgården (seniorboende) Saturday 5 13:00–16:00", "E-post för nybörjare, Karlskoga bibliotek Tuesday 8 10:00–12:00"}},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, l := range s.Upcoming(tc.lang, now, 3) {
+			got = append(got, fmt.Sprintf("%s %s %d %s–%s", l.Venue, l.Weekday, l.Day, l.Start, l.End))
+		}
+		if strings.Join(got, " | ") != strings.Join(tc.want, " | ") {
+			t.Errorf("%s:\n got  %v\n want %v", tc.lang, got, tc.want)
+		}
+	}
+}
