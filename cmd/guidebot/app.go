@@ -49,27 +49,30 @@ func loadContent(cfg config.Config) (content, error) {
 }
 
 // loadSchedule reads SCHEDULE_FILE, or the sample built into the binary.
-func loadSchedule(cfg config.Config) (*schedule.Schedule, error) {
+func loadSchedule(cfg config.Config) (*schedule.Holder, error) {
 	if cfg.ScheduleFile == "" {
-		return schedule.Parse(schedules.SampleName, schedules.Sample)
+		return schedule.NewHolder(schedules.SampleName, func() ([]byte, error) { return schedules.Sample, nil })
 	}
-	data, err := os.ReadFile(cfg.ScheduleFile)
-	if err != nil {
-		return nil, fmt.Errorf("SCHEDULE_FILE: %w", err)
-	}
-	return schedule.Parse(cfg.ScheduleFile, data)
+	return schedule.NewHolder(cfg.ScheduleFile, func() ([]byte, error) {
+		data, err := os.ReadFile(cfg.ScheduleFile)
+		if err != nil {
+			return nil, fmt.Errorf("SCHEDULE_FILE: %w", err)
+		}
+		return data, nil
+	})
 }
 
 // app is what serve and chat share: Redis, the store, the engine and the bot.
 type app struct {
-	cfg     config.Config
-	content content
-	rdb     redis.UniversalClient
-	store   *store.Store
-	bot     *bot.Bot
-	log     *slog.Logger
-	close   func()
-	now     func() time.Time
+	cfg      config.Config
+	content  content
+	rdb      redis.UniversalClient
+	store    *store.Store
+	bot      *bot.Bot
+	log      *slog.Logger
+	close    func()
+	now      func() time.Time
+	schedule *schedule.Holder
 }
 
 func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, level slog.Level) (*app, error) {
@@ -104,7 +107,7 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	}
 	st := store.New(rdb, store.Options{TranscriptTTL: time.Duration(cfg.TranscriptDays) * 24 * time.Hour})
 	return &app{
-		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now,
+		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
 		bot: bot.New(engine, st, time.Now, log),
 	}, nil
 }

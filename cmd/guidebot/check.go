@@ -82,7 +82,7 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "guidebot check: ok: %d flows, %d steps, %d locales (%s); every SMS message within %d parts (--sms lists them); schedule: %d venues, %d sessions\n",
 		len(c.flows), steps, len(c.catalog.Languages()), strings.Join(c.catalog.Languages(), " "), *budget,
-		len(sched.Venues), len(sched.Sessions))
+		len(sched.Current().Venues), len(sched.Current().Sessions))
 	return 0
 }
 

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/guidebot/guidebot/internal/channel/sms"
@@ -88,6 +90,12 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 			return err
 		}
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	workers = append(workers, func(ctx context.Context) error {
+		return watchSchedule(ctx, a.schedule, a.cfg.ScheduleFile, scheduleCheckEvery, hup, a.log)
+	})
 	if a.cfg.PprofAddr != "" {
 		workers = append(workers, func(ctx context.Context) error { return servePprof(ctx, a.cfg.PprofAddr, a.log) })
 	}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/guidebot/guidebot/internal/schedule"
+)
+
+// scheduleCheckEvery is how often the schedule file is looked at for changes: a
+// coordinator who saves it sees the new sessions within seconds, no signal needed.
+const scheduleCheckEvery = 5 * time.Second
+
+// watchSchedule reloads the schedule when hup delivers (SIGHUP) and when the file at
+// path changes (its size or modification time), until ctx ends. A reload that fails
+// keeps the schedule in force and logs why, every problem with its line. An empty
+// path (the built-in sample) has nothing to watch, but SIGHUP is still answered.
+func watchSchedule(ctx context.Context, h *schedule.Holder, path string, every time.Duration, hup <-chan os.Signal, log *slog.Logger) error {
+	last := stamp(path)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			last = stamp(path)
+			reloadSchedule(h, "SIGHUP", log)
+		case <-tick.C:
+			if path == "" {
+				continue
+			}
+			if now := stamp(path); now != last {
+				last = now
+				reloadSchedule(h, "file changed", log)
+			}
+		}
+	}
+}
+
+// fileStamp tells whether a file changed: its size and modification time.
+type fileStamp struct {
+	size int64
+	mod  time.Time
+}
+
+func stamp(path string) fileStamp {
+	if path == "" {
+		return fileStamp{}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{size: -1}
+	}
+	return fileStamp{size: fi.Size(), mod: fi.ModTime()}
+}
+
+func reloadSchedule(h *schedule.Holder, why string, log *slog.Logger) {
+	err := h.Reload()
+	var problems schedule.Problems
+	switch {
+	case errors.As(err, &problems):
+		for _, p := range problems {
+			log.Error("schedule not reloaded: the schedule in force stays", "why", why, "problem", p.String())
+		}
+	case err != nil:
+		log.Error("schedule not reloaded: the schedule in force stays", "why", why, "err", err)
+	default:
+		s := h.Current()
+		log.Info("schedule reloaded", "why", why, "venues", len(s.Venues), "sessions", len(s.Sessions))
+	}
+}
