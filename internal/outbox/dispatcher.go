@@ -216,17 +216,7 @@ func (d *Dispatcher) pump(ctx context.Context, untilIdle bool) {
 	defer timer.Stop()
 	for ctx.Err() == nil {
 		d.mu.Lock()
-		wait := time.Duration(-1)
-		maxCalls := d.opt.Senders * maxCallsFactor
-		for d.active < d.opt.Senders && d.active+d.slow < maxCalls {
-			now := d.opt.Now()
-			l, j, w := d.sched.take(now)
-			if j == nil {
-				wait = w
-				break
-			}
-			d.start(ctx, l, j, now)
-		}
+		wait := d.startReady(ctx)
 		busy := d.active + d.slow
 		queued := d.sched.queued
 		d.mu.Unlock()
@@ -259,6 +249,23 @@ func (d *Dispatcher) pump(ctx context.Context, untilIdle bool) {
 	}
 }
 
+// startReady starts the sends that may go now, as far as the senders allow, and
+// returns how long until the next may (negative: nothing waits for a time). d.mu is
+// held. Whoever makes work ready calls it at once (a read, a finished call), so a
+// message does not wait for the pump's goroutine to be scheduled.
+func (d *Dispatcher) startReady(ctx context.Context) time.Duration {
+	maxCalls := d.opt.Senders * maxCallsFactor
+	for d.active < d.opt.Senders && d.active+d.slow < maxCalls {
+		now := d.opt.Now()
+		l, j, w := d.sched.take(now)
+		if j == nil {
+			return w
+		}
+		d.start(ctx, l, j, now)
+	}
+	return -1
+}
+
 // start sends j in its own goroutine; d.mu is held.
 func (d *Dispatcher) start(ctx context.Context, l *lane, j *job, now time.Time) {
 	d.active++
@@ -278,7 +285,7 @@ func (d *Dispatcher) start(ctx context.Context, l *lane, j *job, now time.Time) 
 		defer d.calls.Done()
 		o, after, everyone := d.attempt(ctx, j)
 		watch.Stop()
-		d.finish(l, j, c, o, after, everyone, now)
+		d.finish(ctx, l, j, c, o, after, everyone, now)
 	}()
 }
 
@@ -339,7 +346,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 }
 
 // finish books a call's outcome and frees its sender.
-func (d *Dispatcher) finish(l *lane, j *job, c *call, o outcome, after time.Duration, everyone bool, start time.Time) {
+func (d *Dispatcher) finish(ctx context.Context, l *lane, j *job, c *call, o outcome, after time.Duration, everyone bool, start time.Time) {
 	d.mu.Lock()
 	now := d.opt.Now()
 	c.over = true
@@ -353,6 +360,9 @@ func (d *Dispatcher) finish(l *lane, j *job, c *call, o outcome, after time.Dura
 	}
 	gone := d.sched.finish(l, o, after, start, now)
 	d.m.queued.WithLabelValues(d.opt.Channel).Set(float64(d.sched.queued))
+	if ctx.Err() == nil {
+		d.startReady(ctx)
+	}
 	d.mu.Unlock()
 	for _, g := range gone {
 		d.acks.add(g.id)
@@ -527,6 +537,9 @@ func (d *Dispatcher) admit(ctx context.Context, entries []store.Entry) int {
 		taken++
 	}
 	d.m.queued.WithLabelValues(d.opt.Channel).Set(float64(d.sched.queued))
+	if ctx.Err() == nil {
+		d.startReady(ctx)
+	}
 	d.mu.Unlock()
 	for _, id := range drop {
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "suppressed").Inc()
