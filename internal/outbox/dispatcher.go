@@ -165,14 +165,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	var bg sync.WaitGroup
 	bg.Add(2)
 	go func() { defer bg.Done(); d.readLoop(ctx) }()
-	go func() { defer bg.Done(); d.leaseLoop(ctx) }()
+	// Leases are renewed until the last call has answered, so no other replica takes
+	// over (and sends again) what this one is still sending.
+	leaseCtx, stopLeases := context.WithCancel(context.WithoutCancel(ctx))
+	go func() { defer bg.Done(); d.leaseLoop(leaseCtx, ctx) }()
 	ackCtx, stopAcks := context.WithCancel(context.WithoutCancel(ctx))
 	acksDone := make(chan struct{})
 	go func() { defer close(acksDone); d.acks.run(ackCtx) }()
 
 	d.pump(ctx, false)
-	bg.Wait()
 	waitFor(&d.calls, shutdownGrace)
+	stopLeases()
+	bg.Wait()
 	stopAcks()
 	<-acksDone
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeRetry)
@@ -396,13 +400,16 @@ func (d *Dispatcher) readLoop(ctx context.Context) {
 	}
 }
 
-// leaseLoop renews this replica's leases and takes over expired ones, four times a
-// lease, so a live replica never loses one and a dead one's come back soon.
-func (d *Dispatcher) leaseLoop(ctx context.Context) {
+// leaseLoop renews this replica's leases until ctx ends and, until run ends, takes
+// over expired ones, four times a lease: a live replica never loses one and a dead
+// one's come back soon.
+func (d *Dispatcher) leaseLoop(ctx, run context.Context) {
 	every := d.opt.Lease / 4
 	for pace.Sleep(ctx, every) == nil {
 		d.renew(ctx)
-		d.reclaim(ctx)
+		if run.Err() == nil {
+			d.reclaim(run)
+		}
 	}
 }
 
