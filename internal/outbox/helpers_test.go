@@ -140,3 +140,8 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// ctxWithCancel is a context for a dispatcher's Run that the test ends.
+func (f *fixture) ctxWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(f.ctx)
+}
