@@ -14,9 +14,11 @@ import (
 
 	"github.com/guidebot/guidebot/flows"
 	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/schedule"
 	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/locales"
@@ -94,7 +96,7 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 		return nil, err
 	}
 	engine, err := flow.New(c.flows, c.catalog, flow.Config{DefaultLang: cfg.DefaultLang, TranscriptDays: cfg.TranscriptDays,
-		Sessions: sched})
+		Sessions: sched, SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply}})
 	if err != nil {
 		return nil, fmt.Errorf("%w (run guidebot check for the full list)", err)
 	}

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -139,8 +140,8 @@ func (c *checker) step(f *Flow, name string, st *Step) {
 	}
 	for _, s := range st.Say {
 		switch {
-		case s.Show != "" && s.Show != "plan" && s.Show != "data" && s.Show != "sessions":
-			fail("unknown show %q (plan, data or sessions)", s.Show)
+		case s.Show != "" && !slices.Contains([]string{"plan", "data", "sessions", "more_sessions"}, s.Show):
+			fail("unknown show %q (plan, data, sessions or more_sessions)", s.Show)
 		case s.Show == "" && s.ID == "":
 			fail("a say entry has no message id")
 		}

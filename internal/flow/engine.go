@@ -40,6 +40,9 @@ type Config struct {
 	// Sessions lists the next guidance sessions (`show: sessions`); nil: none are
 	// planned. The schedule is one.
 	Sessions SessionLister
+	// SessionsShown is how many sessions one reply lists, by channel; a channel not
+	// named lists sessionsShown. SMS lists fewer, so a reply stays within its parts.
+	SessionsShown map[string]int
 }
 
 // SessionLister lists the next guidance sessions where a participant's language is
@@ -57,9 +60,13 @@ type SessionLine struct {
 	Start, End     string // HH:MM at the venue
 }
 
-// sessionsShown is how many sessions `show: sessions` lists: enough to choose from,
-// few enough for an SMS.
+// sessionsShown is how many sessions one reply lists unless Config.SessionsShown
+// says otherwise for the channel.
 const sessionsShown = 3
+
+// sessionsPageVar remembers which page of sessions the participant reads, so
+// `show: more_sessions` goes on from there.
+const sessionsPageVar = "sessions_page"
 
 // Engine steps conversations through compiled flows. It is safe for concurrent use.
 type Engine struct {
@@ -453,7 +460,11 @@ func (r *run) sayStep(s Say) {
 		r.showData()
 		return
 	case "sessions":
-		r.showSessions()
+		r.showSessions(0)
+		return
+	case "more_sessions":
+		page, _ := strconv.Atoi(r.s.Vars[sessionsPageVar])
+		r.showSessions(page + 1)
 		return
 	}
 	m := Message{ID: s.ID}
@@ -512,19 +523,24 @@ func (r *run) showData() {
 	r.say(Message{ID: "data.transcript", Count: &days})
 }
 
-// showSessions lists the next sessions in the participant's language, with weekday
-// and month names from the locale.
-func (r *run) showSessions() {
+// showSessions lists a page of the next sessions in the participant's language, with
+// weekday and month names from the locale.
+func (r *run) showSessions(page int) {
+	n := sessionsShown
+	if v, ok := r.e.cfg.SessionsShown[r.s.Channel]; ok && v > 0 {
+		n = v
+	}
 	var lines []SessionLine
 	if r.e.cfg.Sessions != nil {
-		lines = r.e.cfg.Sessions.Upcoming(r.s.Lang, r.now, sessionsShown)
+		lines = r.e.cfg.Sessions.Upcoming(r.s.Lang, r.now, (page+1)*n)
 	}
-	if len(lines) == 0 {
+	r.setVar(sessionsPageVar, strconv.Itoa(page))
+	if len(lines) <= page*n {
 		r.say(Message{ID: "sessions.none"})
 		return
 	}
 	r.say(Message{ID: "sessions.header"})
-	for _, l := range lines {
+	for _, l := range lines[page*n:] {
 		r.say(Message{ID: "sessions.item",
 			Params: map[string]string{"Day": strconv.Itoa(l.Day), "Start": l.Start, "End": l.End, "Venue": l.Venue, "Address": l.Address},
 			Refs: map[string]string{"Weekday": "weekday." + strings.ToLower(l.Weekday.String()),

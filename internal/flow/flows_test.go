@@ -396,7 +396,7 @@ func TestSessionsListing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			asked = nil
 			got, r, _ := talk(t, eng, tc.from, tc.in...)
-			expect{step: "main.sessions", texts: []string{"sessions.header", "sessions.item", "sessions.item"}, opts: 2}.check(t, tc.name, got, r)
+			expect{step: "main.sessions", texts: []string{"sessions.header", "sessions.item", "sessions.item"}, opts: 3}.check(t, tc.name, got, r)
 			if len(asked) != 1 || asked[0] != "ar" {
 				t.Fatalf("sessions asked for %v, want the participant's language", asked)
 			}
@@ -410,8 +410,30 @@ func TestSessionsListing(t *testing.T) {
 			}
 		})
 	}
+	// SMS lists one a reply (Config.SessionsShown), and "More sessions" goes on to the
+	// next page; past the last, the participant is told there are none.
+	sms, err := flow.New(w.flows, w.cat, flow.Config{DefaultLang: "sv", Sessions: fakeSessions{lines, &asked},
+		SessionsShown: map[string]int{"sms": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := at("main.menu", "sv")
+	s.Channel = "sms"
+	var r flow.Reply
+	var venues []string
+	for _, in := range []string{strconv.Itoa(menuOptions), "1", "1"} {
+		s, r, _ = step(t, sms, s, text(in))
+		if len(r.Texts) > 1 {
+			venues = append(venues, r.Texts[1].Params["Venue"])
+		} else {
+			venues = append(venues, ids(r)[0])
+		}
+	}
+	if strings.Join(venues, "|") != "Karlskoga bibliotek|Kouvolan pääkirjasto|sessions.none" {
+		t.Fatalf("SMS pages: %v", venues)
+	}
 	// With no sessions planned (no schedule), the participant is told so.
-	_, r, _ := talk(t, w.eng, at("main.menu", "fi"), strconv.Itoa(menuOptions))
+	_, r, _ = talk(t, w.eng, at("main.menu", "fi"), strconv.Itoa(menuOptions))
 	if ids := ids(r); len(ids) != 1 || ids[0] != "sessions.none" {
 		t.Fatalf("no sessions: %v", ids)
 	}

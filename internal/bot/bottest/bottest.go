@@ -12,11 +12,15 @@ import (
 
 	"github.com/guidebot/guidebot/flows"
 	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/schedule"
 	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/internal/store/storetest"
 	"github.com/guidebot/guidebot/locales"
+	"github.com/guidebot/guidebot/schedules"
 )
 
 // DefaultLang is the DEFAULT_LANGUAGE of the test bot.
@@ -49,7 +53,13 @@ func On(t testing.TB, rdb redis.UniversalClient, prefix string, now func() time.
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: DefaultLang})
+	sched, err := schedule.Parse(schedules.SampleName, schedules.Sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As guidebot serve wires it: the shipped sample schedule, one session per SMS.
+	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: DefaultLang, Sessions: sched,
+		SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply}})
 	if err != nil {
 		t.Fatal(err)
 	}

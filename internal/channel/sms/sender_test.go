@@ -3,9 +3,11 @@ package sms_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -262,5 +264,29 @@ func TestNewRefuses(t *testing.T) {
 				t.Fatalf("error %v", err)
 			}
 		})
+	}
+}
+
+// TestSessionsFitAnSMSInEveryLanguage: a senior on SMS asks "when and where" in each
+// language and reads on with "More sessions": every reply lists one session, by its
+// venue and address, within three SMS parts.
+func TestSessionsFitAnSMSInEveryLanguage(t *testing.T) {
+	e := newEnv(t)
+	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} { // the language list's order
+		from := fmt.Sprintf("+467012302%02d", i)
+		e.exchange(from, "hej")
+		e.exchange(from, strconv.Itoa(i+1))
+		for page, say := range []string{"8", "1", "1"} { // the menu's last option, then "More sessions"
+			got := e.exchange(from, say)
+			if len(got) != 1 {
+				t.Fatalf("%s page %d: %d messages", lang, page, len(got))
+			}
+			if strings.Count(got[0], "\n") != 4 { // header, one session, three options
+				t.Errorf("%s page %d lists more or less than one session:\n%s", lang, page, got[0])
+			}
+			if enc, parts := sms.Segments(got[0]); parts > 3 {
+				t.Errorf("%s page %d: %d %s parts, over the budget of 3:\n%s", lang, page, parts, enc, got[0])
+			}
+		}
 	}
 }

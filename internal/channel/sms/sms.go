@@ -55,6 +55,11 @@ const (
 	msgHelp    = "sms.help"
 )
 
+// SessionsPerReply is how many guidance sessions one SMS lists: one, with its venue
+// and address, fits three UCS-2 parts in every language; a senior reads on with
+// "More sessions".
+const SessionsPerReply = 1
+
 // sendTimeout bounds one REST call, so a hung send is given up and retried.
 const sendTimeout = 10 * time.Second
 
