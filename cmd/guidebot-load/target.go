@@ -190,42 +190,60 @@ func launch(ctx context.Context, cfg config, tgAddr, twAddr string, client *http
 			return nil, err
 		}
 	}
-	addr, err := freeAddr()
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	base := "http://" + addr
-	env := append(slices.Clone(cfg.environ),
-		"HTTP_ADDR="+addr,
-		"PUBLIC_URL="+base,
-		"TELEGRAM_BOT_TOKEN="+cfg.token,
-		"TELEGRAM_API_URL=http://"+tgAddr,
-		"TELEGRAM_MODE=webhook",
-		"TELEGRAM_WEBHOOK_SECRET="+cfg.secret,
-		"TWILIO_ACCOUNT_SID="+cfg.twilioSID,
-		"TWILIO_AUTH_TOKEN="+cfg.twilioAuth,
-		"TWILIO_FROM="+cfg.twilioFrom,
-		"TWILIO_API_URL=http://"+twAddr,
-	)
-	if cfg.lift {
-		env = append(env, "TELEGRAM_RATE=0", "TELEGRAM_CHAT_RATE=0", "SMS_RATE=0")
-	}
 	logPath := cfg.logPath
 	if logPath == "" {
 		logPath = filepath.Join(dir, "guidebot.log")
 	}
-	t, err := startTarget(bin, env, logPath)
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	own := &ownTarget{t: t, base: base, dir: dir}
-	if err := t.waitReady(ctx, client, base, bot.webhookSet); err != nil {
+	// A free port can be taken by someone else before guidebot binds it (tests run
+	// side by side): then guidebot exits at once, and another port is tried.
+	for attempt := 1; ; attempt++ {
+		addr, err := freeAddr()
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		base := "http://" + addr
+		env := append(slices.Clone(cfg.environ),
+			"HTTP_ADDR="+addr,
+			"PUBLIC_URL="+base,
+			"TELEGRAM_BOT_TOKEN="+cfg.token,
+			"TELEGRAM_API_URL=http://"+tgAddr,
+			"TELEGRAM_MODE=webhook",
+			"TELEGRAM_WEBHOOK_SECRET="+cfg.secret,
+			"TWILIO_ACCOUNT_SID="+cfg.twilioSID,
+			"TWILIO_AUTH_TOKEN="+cfg.twilioAuth,
+			"TWILIO_FROM="+cfg.twilioFrom,
+			"TWILIO_API_URL=http://"+twAddr,
+		)
+		if cfg.lift {
+			env = append(env, "TELEGRAM_RATE=0", "TELEGRAM_CHAT_RATE=0", "SMS_RATE=0")
+		}
+		t, err := startTarget(bin, env, logPath)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		own := &ownTarget{t: t, base: base, dir: dir}
+		err = t.waitReady(ctx, client, base, bot.webhookSet)
+		if err == nil {
+			return own, nil
+		}
+		if attempt < startAttempts && portTaken(logPath) {
+			t.stop()
+			continue
+		}
 		own.close(true, stderr)
 		return nil, err
 	}
-	return own, nil
+}
+
+// startAttempts bounds the ports tried when the free one was taken meanwhile.
+const startAttempts = 3
+
+// portTaken says whether guidebot's log ends with its listener failing to bind.
+func portTaken(logPath string) bool {
+	data, err := os.ReadFile(logPath)
+	return err == nil && strings.Contains(string(data), "address already in use")
 }
 
 // close stops guidebot and removes the temp dir, unless the run failed: then its

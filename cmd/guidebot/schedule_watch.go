@@ -19,7 +19,14 @@ const scheduleCheckEvery = 5 * time.Second
 // keeps the schedule in force and logs why, every problem with its line. An empty
 // path (the built-in sample) has nothing to watch, but SIGHUP is still answered.
 func watchSchedule(ctx context.Context, h *schedule.Holder, path string, every time.Duration, hup <-chan os.Signal, log *slog.Logger) error {
+	// The schedule was loaded before the watch began: the first look reloads it if
+	// the file changed in between, and says nothing if it did not.
 	last := stamp(path)
+	if path != "" {
+		if err := h.Reload(); err != nil {
+			logReloadFailure(err, "start", log)
+		}
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -59,17 +66,23 @@ func stamp(path string) fileStamp {
 }
 
 func reloadSchedule(h *schedule.Holder, why string, log *slog.Logger) {
-	err := h.Reload()
+	if err := h.Reload(); err != nil {
+		logReloadFailure(err, why, log)
+		return
+	}
+	s := h.Current()
+	log.Info("schedule reloaded", "why", why, "venues", len(s.Venues), "sessions", len(s.Sessions))
+}
+
+// logReloadFailure says why a reload kept the schedule in force, each problem with
+// its line.
+func logReloadFailure(err error, why string, log *slog.Logger) {
 	var problems schedule.Problems
-	switch {
-	case errors.As(err, &problems):
-		for _, p := range problems {
-			log.Error("schedule not reloaded: the schedule in force stays", "why", why, "problem", p.String())
-		}
-	case err != nil:
+	if !errors.As(err, &problems) {
 		log.Error("schedule not reloaded: the schedule in force stays", "why", why, "err", err)
-	default:
-		s := h.Current()
-		log.Info("schedule reloaded", "why", why, "venues", len(s.Venues), "sessions", len(s.Sessions))
+		return
+	}
+	for _, p := range problems {
+		log.Error("schedule not reloaded: the schedule in force stays", "why", why, "problem", p.String())
 	}
 }
