@@ -228,6 +228,18 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 	if n := len(tw.MessagesTo(number)); n != 3 {
 		t.Fatalf("%d SMS after a repeated MessageSid, want 3", n)
 	}
+	// "When and where can I get help?" from the menu: the shipped sample schedule, one
+	// session an SMS (header, the session, three options).
+	for i, say := range []string{"menu", "8"} {
+		if code := inbound(fmt.Sprintf("SM%032d", 10+i), say); code != http.StatusOK {
+			t.Fatalf("%q: %d", say, code)
+		}
+		waitFor(t, "the reply to "+say, func() bool { return len(tw.MessagesTo(number)) == 4+i })
+	}
+	if got := tw.MessagesTo(number)[4]; !strings.HasPrefix(got, "Guides meet people here next:\n") ||
+		strings.Count(got, "\n") != 4 || !strings.Contains(got, "1. More sessions") {
+		t.Fatalf("sessions by SMS: %q", got)
+	}
 	if cb := tw.Messages()[0].Form.Get("StatusCallback"); cb != public+"/sms/status" {
 		t.Fatalf("StatusCallback %q", cb)
 	}
