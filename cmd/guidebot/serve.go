@@ -18,6 +18,7 @@ import (
 	"github.com/guidebot/guidebot/internal/channel/telegram"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
+	"github.com/guidebot/guidebot/internal/remind"
 	"github.com/guidebot/guidebot/internal/server"
 	"github.com/guidebot/guidebot/internal/store"
 )
@@ -90,6 +91,18 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 			return err
 		}
 	}
+	var channels []string
+	if a.cfg.Telegram.Token != "" {
+		channels = append(channels, message.Telegram)
+	}
+	if a.cfg.Twilio.AccountSID != "" {
+		channels = append(channels, message.SMS)
+	}
+	reminders, err := remind.NewRunner(a.store, channels, a.now, a.log, srv.Registry())
+	if err != nil {
+		return err
+	}
+	workers = append(workers, reminders.Run)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

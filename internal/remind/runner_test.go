@@ -1,0 +1,164 @@
+package remind_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/remind"
+	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
+)
+
+var channels = []string{message.Telegram, message.SMS}
+
+type fixture struct {
+	ctx    context.Context
+	st     *store.Store
+	rdb    redis.UniversalClient
+	count  func(ch string) int64
+	now    time.Time
+	prefix string
+}
+
+func newFixture(t testing.TB) fixture {
+	rdb, prefix := storetest.Redis(t)
+	ctx := context.Background()
+	return fixture{ctx: ctx, st: store.New(rdb, store.Options{Prefix: prefix}), rdb: rdb, prefix: prefix,
+		now: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC),
+		count: func(ch string) int64 {
+			n, err := rdb.XLen(ctx, prefix+"gb:"+store.Outbox(ch)).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}}
+}
+
+// schedule adds n reminders due at due for sessions starting at starts.
+func (f fixture) schedule(t testing.TB, n int, due, starts time.Time) {
+	for i := range n {
+		ch := channels[i%2]
+		r := store.Reminder{ID: fmt.Sprintf("b%d@2h", i), Due: due, Starts: starts, Channel: ch,
+			Message: message.Outbound{To: strconv.Itoa(1000 + i), Participant: "p" + strconv.Itoa(i), Text: "reminder " + strconv.Itoa(i)}}
+		if err := f.st.ScheduleReminder(f.ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestThreeReplicasReleaseEachReminderOnce: 10 000 due reminders, three replicas
+// ticking at once: every reminder is queued to its outbox exactly once.
+func TestThreeReplicasReleaseEachReminderOnce(t *testing.T) {
+	f := newFixture(t)
+	const n = 10000
+	f.schedule(t, n, f.now.Add(-time.Minute), f.now.Add(2*time.Hour))
+	var wg sync.WaitGroup
+	total := make([]int, 3)
+	for i := range 3 {
+		r, err := remind.NewRunner(f.st, channels, func() time.Time { return f.now }, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q, d, err := r.Tick(f.ctx)
+			if err != nil || d != 0 {
+				t.Errorf("replica %d: queued %d, dropped %d, %v", i, q, d, err)
+			}
+			total[i] = q
+		}()
+	}
+	wg.Wait()
+	if sum := total[0] + total[1] + total[2]; sum != n {
+		t.Fatalf("replicas queued %v, %d in all; want %d", total, sum, n)
+	}
+	if got := f.count(message.Telegram) + f.count(message.SMS); got != n {
+		t.Fatalf("%d outbox entries, want %d", got, n)
+	}
+	if left, _ := f.st.PendingReminders(f.ctx); left != 0 {
+		t.Fatalf("%d reminders left", left)
+	}
+	t.Logf("three replicas queued %v", total)
+}
+
+func TestReleaseOnlyWhatIsDueAndDropWhatIsLate(t *testing.T) {
+	f := newFixture(t)
+	f.schedule(t, 4, f.now.Add(time.Minute), f.now.Add(2*time.Hour)) // not yet due
+	r, err := remind.NewRunner(f.st, channels, func() time.Time { return f.now }, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, d, err := r.Tick(f.ctx); q != 0 || d != 0 || err != nil {
+		t.Fatalf("before they were due: queued %d, dropped %d, %v", q, d, err)
+	}
+	// After downtime: one reminder still before its session goes, one after is dropped.
+	late := store.Reminder{ID: "late", Due: f.now.Add(-3 * time.Hour), Starts: f.now.Add(-time.Hour), Channel: message.SMS,
+		Message: message.Outbound{To: "+46700000001", Text: "too late"}}
+	onTime := store.Reminder{ID: "on-time", Due: f.now.Add(-3 * time.Hour), Starts: f.now.Add(time.Hour), Channel: message.SMS,
+		Message: message.Outbound{To: "+46700000002", Text: "still useful"}}
+	for _, x := range []store.Reminder{late, onTime} {
+		if err := f.st.ScheduleReminder(f.ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q, d, err := r.Tick(f.ctx); q != 1 || d != 1 || err != nil {
+		t.Fatalf("after downtime: queued %d, dropped %d, %v; want 1 and 1", q, d, err)
+	}
+	// A cancelled booking's reminders never go.
+	if err := f.st.CancelReminders(f.ctx, "b0@2h", "b1@2h"); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(2 * time.Minute)
+	if q, _, _ := r.Tick(f.ctx); q != 2 {
+		t.Fatalf("after the cancel: queued %d, want the 2 left", q)
+	}
+}
+
+// BenchmarkRelease moves b.N due reminders into the outboxes with a real Redis and
+// reports reminders/s and the memory one scheduled reminder takes in Redis.
+func BenchmarkRelease(b *testing.B) {
+	f := newFixture(b)
+	before := usedMemory(b, f)
+	f.schedule(b, b.N, f.now.Add(-time.Minute), f.now.Add(time.Hour))
+	perReminder := float64(usedMemory(b, f)-before) / float64(b.N)
+	r, err := remind.NewRunner(f.st, channels, func() time.Time { return f.now }, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	q, _, err := r.Tick(f.ctx)
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if err != nil || q != b.N {
+		b.Fatalf("queued %d of %d: %v", q, b.N, err)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reminders/s")
+	b.ReportMetric(perReminder, "bytes/reminder")
+}
+
+// usedMemory is the Redis server's used_memory: shared with other runs, so the
+// figure per reminder is an estimate over many.
+func usedMemory(b *testing.B, f fixture) int64 {
+	info, err := f.rdb.Info(f.ctx, "memory").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	b.Fatal("no used_memory in INFO")
+	return 0
+}

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/internal/message"
+)
+
+// Reminder is one message to go out at a set time before a session.
+type Reminder struct {
+	ID      string // unique; the booking and the offset, so a cancel can name it
+	Due     time.Time
+	Starts  time.Time // the session's start: a reminder not out by then is dropped
+	Channel string
+	Message message.Outbound
+}
+
+// The reminder keys: a sorted set of ids by due time, and their payloads.
+func (k keys) remindDue() string  { return k.prefix + "gb:remind:due" }
+func (k keys) remindData() string { return k.prefix + "gb:remind:data" }
+
+// ScheduleReminder keeps r until it is due; scheduling the same id again moves it.
+func (s *Store) ScheduleReminder(ctx context.Context, r Reminder) error {
+	msg, err := json.Marshal(r.Message)
+	if err != nil {
+		return fmt.Errorf("store: reminder: %w", err)
+	}
+	// The message goes into the outbox as it is encoded here: the script only moves it.
+	data, err := json.Marshal(reminderData{Starts: r.Starts.UnixMilli(), Channel: r.Channel, Message: string(msg)})
+	if err != nil {
+		return fmt.Errorf("store: reminder: %w", err)
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.HSet(ctx, s.keys.remindData(), r.ID, data)
+	pipe.ZAdd(ctx, s.keys.remindDue(), redis.Z{Score: float64(r.Due.UnixMilli()), Member: r.ID})
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: reminder: %w", err)
+	}
+	return nil
+}
+
+// CancelReminders forgets reminders (a cancelled booking's).
+func (s *Store) CancelReminders(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	members := make([]any, len(ids))
+	for i, id := range ids {
+		members[i] = id
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.ZRem(ctx, s.keys.remindDue(), members...)
+	pipe.HDel(ctx, s.keys.remindData(), ids...)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: cancel reminders: %w", err)
+	}
+	return nil
+}
+
+type reminderData struct {
+	Starts  int64  `json:"s"` // Unix milliseconds
+	Channel string `json:"c"`
+	Message string `json:"m"` // the outbox entry, encoded
+}
+
+// releaseScript moves due reminders into their channels' outboxes, up to ARGV[2] of
+// them, all in one step: a reminder is in the due set or in an outbox, never both
+// and never neither, so any number of replicas may run it at once and none can
+// leave a half-done batch. One whose session has begun is dropped and counted, as
+// is one for a channel this replica does not serve (it should not happen: every
+// replica serves the same channels). KEYS[3..] are the outboxes of the channels
+// named in ARGV[3..], in order, so the script declares every key it writes.
+var releaseScript = redis.NewScript(`
+local outbox = {}
+for i = 3, #ARGV do outbox[ARGV[i]] = KEYS[i] end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local queued, dropped = 0, 0
+for _, id in ipairs(ids) do
+  local data = redis.call('HGET', KEYS[2], id)
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('HDEL', KEYS[2], id)
+  if data then
+    local r = cjson.decode(data)
+    local key = outbox[r['c']]
+    if tonumber(r['s']) <= tonumber(ARGV[1]) or not key then
+      dropped = dropped + 1
+    else
+      redis.call('XADD', key, '*', 'm', r['m'])
+      queued = queued + 1
+    end
+  end
+end
+return {queued, dropped}
+`)
+
+// ReleaseDue moves up to max reminders due by now into the outboxes of channels and
+// reports how many went and how many were dropped because their session had begun
+// (after downtime).
+func (s *Store) ReleaseDue(ctx context.Context, now time.Time, max int, channels []string) (queued, dropped int, err error) {
+	keys := []string{s.keys.remindDue(), s.keys.remindData()}
+	args := []any{now.UnixMilli(), max}
+	for _, ch := range channels {
+		keys = append(keys, s.keys.stream(Outbox(ch)))
+		args = append(args, ch)
+	}
+	res, err := releaseScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: release reminders: %w", err)
+	}
+	return int(res[0]), int(res[1]), nil
+}
+
+// PendingReminders counts the reminders not yet due.
+func (s *Store) PendingReminders(ctx context.Context) (int64, error) {
+	n, err := s.rdb.ZCard(ctx, s.keys.remindDue()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("store: reminders: %w", err)
+	}
+	return n, nil
+}
