@@ -89,6 +89,13 @@ func TestCheck(t *testing.T) {
 			t.Errorf("check --sms (exit %d) lacks %q", code, want)
 		}
 	}
+	// The main menu is the reply seniors get most: three parts at most in every language.
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, " step main.menu: ") && !strings.HasSuffix(line, "parts: 1") &&
+			!strings.HasSuffix(line, "parts: 2") && !strings.HasSuffix(line, "parts: 3") {
+			t.Errorf("the main menu is over three SMS parts: %s", line)
+		}
+	}
 	if code, _, e := runCmd(t, nil, "", "check", "--sms-budget", "1"); code == 0 || !strings.Contains(e, "over the budget of 1") {
 		t.Errorf("--sms-budget 1 passed (exit %d):\n%.300s", code, e)
 	}
