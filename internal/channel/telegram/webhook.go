@@ -53,6 +53,10 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	answer := func(_ context.Context, id string) { callbackID = id }
 	if err := a.process(r.Context(), &u, answer); err != nil {
 		a.log.Warn("webhook: update not handled; Telegram will retry", "update_id", u.ID, "err", err)
+		if callbackID != "" {
+			// Telegram reads no method from an error answer: stop the spinner by a call.
+			a.answerCallback(r.Context(), callbackID)
+		}
 		http.Error(w, "not handled", http.StatusInternalServerError)
 		return
 	}

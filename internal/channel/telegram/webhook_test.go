@@ -239,3 +239,19 @@ func TestMedia(t *testing.T) {
 		})
 	}
 }
+
+// TestFailedButtonPressIsStillAcknowledged: an update that fails is answered 500 so
+// Telegram offers it again, and its button press is acknowledged by a call, since
+// Telegram reads no method from an error answer.
+func TestFailedButtonPressIsStillAcknowledged(t *testing.T) {
+	e := newEnv(t, func(_ *config.Telegram, s *envSettings) {
+		s.handler = func(h Handler) Handler { return &flaky{Handler: h, n: 1} }
+	})
+	rec := e.post(fixture(t, "callback_query"), testSecret)
+	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "answerCallbackQuery") {
+		t.Fatalf("failed press answered %d %q", rec.Code, rec.Body)
+	}
+	if calls := e.fake.Calls("answerCallbackQuery"); len(calls) != 1 || calls[0].Params["callback_query_id"] != "2200421975631895512" {
+		t.Fatalf("answerCallbackQuery calls %v, want the press acknowledged once", calls)
+	}
+}
