@@ -60,26 +60,53 @@ func Addr(t testing.TB) string {
 	return startServer(t)
 }
 
+// Private returns a client of a redis-server started for this test alone, for tests
+// that disturb the server (pause it, fill it) and must not disturb others; without a
+// redis-server on PATH the test is skipped.
+func Private(t testing.TB) redis.UniversalClient {
+	t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("no redis-server on PATH for a private server")
+	}
+	addr, ok := runServer(t, path)
+	if !ok {
+		t.Skip("the private redis-server did not start")
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
 func startServer(t testing.TB) string {
 	if path, err := exec.LookPath("redis-server"); err == nil {
-		port := freePort(t)
-		cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no")
-		if err := cmd.Start(); err == nil {
-			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-			addr := "127.0.0.1:" + strconv.Itoa(port)
-			for i := 0; i < 200; i++ {
-				if c, err := net.Dial("tcp", addr); err == nil {
-					c.Close()
-					return addr
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			t.Fatalf("redis-server on %s did not start", addr)
+		if addr, ok := runServer(t, path); ok {
+			return addr
 		}
 	}
 	srv := miniredis.RunT(t)
 	return srv.Addr()
+}
+
+// runServer starts the redis-server at path on a free port, stopped when the test ends.
+func runServer(t testing.TB, path string) (string, bool) {
+	port := freePort(t)
+	cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		return "", false
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	for i := 0; i < 200; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr, true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("redis-server on %s did not start", addr)
+	return "", false
 }
 
 func freePort(t testing.TB) int {
