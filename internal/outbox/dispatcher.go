@@ -328,9 +328,10 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 		return sent, 0, false
 	case errors.As(err, &ue):
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "unreachable").Inc()
-		d.log.Info("outbox: recipient unreachable; suppressed", "participant", id, "reason", ue.Reason)
+		// The entry id, not the participant: for SMS that would be a phone number.
+		d.log.Info("outbox: recipient unreachable; suppressed", "id", j.id, "reason", ue.Reason)
 		if serr := d.sup.Suppress(callCtx, id, ue.Reason); serr != nil {
-			d.log.Warn("outbox: suppression not recorded", "participant", id, "err", serr)
+			d.log.Warn("outbox: suppression not recorded", "id", j.id, "err", serr)
 		}
 		return unreachable, 0, false
 	case errors.As(err, &re) && j.attempts+1 < d.opt.MaxAttempts:

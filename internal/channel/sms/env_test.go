@@ -92,7 +92,6 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	clk := clocktest.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	be := bottest.New(t, clk.Now)
 	rdb, prefix, st, cat := be.Redis, be.Prefix, be.Store, be.Catalog
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fake := smstest.NewServer(t, accountSID, authToken)
 	fake.SetClock(clk.Now)
 	cfg := envConfig{
@@ -118,8 +117,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The outbox logs into the same buffer as the adapter, so tests see all it says.
 	w := outbox.New(reader, a.Sender(), st, outbox.Options{Channel: message.SMS, Limits: a.Limits(),
-		Now: clk.Now, Sleep: clk.Sleep, Log: quiet})
+		Now: clk.Now, Sleep: clk.Sleep, Log: log})
 	return &env{t: t, ctx: ctx, rdb: rdb, prefix: prefix, st: st, cat: cat, fake: fake, a: a,
 		web: web, w: w, clock: clk, reg: reg, logs: logs}
 }

@@ -18,19 +18,21 @@ const defaultAPIURL = "https://api.twilio.com"
 const maxRESTAnswer = 1 << 20
 
 // restError is a Twilio REST error answer: its HTTP status and, when the body was
-// Twilio's JSON, the error code and message. Code 0 means the body was something
-// else (a proxy's 502 page).
+// Twilio's JSON, the error code. Code 0 means the body was something else (a
+// proxy's 502 page).
 type restError struct {
-	Status  int
-	Code    int
-	Message string
+	Status int
+	Code   int
 }
 
+// Error leaves Twilio's message out: it often quotes the phone number ("The 'To'
+// number +4670… is not a valid phone number"), and errors reach the logs. The code
+// says as much (twilio.com/docs/api/errors/<code>).
 func (e *restError) Error() string {
 	if e.Code == 0 {
 		return fmt.Sprintf("twilio: HTTP %d", e.Status)
 	}
-	return fmt.Sprintf("twilio: HTTP %d, error %d: %s", e.Status, e.Code, e.Message)
+	return fmt.Sprintf("twilio: HTTP %d, error %d", e.Status, e.Code)
 }
 
 // restClient creates messages through Twilio's Messages API with one form POST. It
@@ -89,11 +91,10 @@ func (c *restClient) createMessage(ctx context.Context, form url.Values) (string
 	if resp.StatusCode >= http.StatusBadRequest {
 		e := &restError{Status: resp.StatusCode}
 		var body struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
+			Code int `json:"code"`
 		}
 		if json.Unmarshal(data, &body) == nil {
-			e.Code, e.Message = body.Code, body.Message
+			e.Code = body.Code
 		}
 		return "", e
 	}

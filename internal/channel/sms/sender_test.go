@@ -290,3 +290,28 @@ func TestSessionsFitAnSMSInEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveryLogsNoPhoneNumber: a number Twilio refuses (its error quotes the
+// number) and one that opted out at Twilio go through the outbox's logs masked or
+// not at all.
+func TestDeliveryLogsNoPhoneNumber(t *testing.T) {
+	e := newEnv(t)
+	const refused, optedOut = "+46701239901", "+46701239902"
+	e.fake.OptOut(optedOut)
+	e.fake.FailNext(1, http.StatusBadRequest, 21211)
+	for _, to := range []string{refused, optedOut} { // one at a time: the failure is the first send's
+		if err := e.st.Enqueue(e.ctx, message.SMS, outbound(to, "menu.intro")); err != nil {
+			t.Fatal(err)
+		}
+		e.drain()
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "error 21211") || !strings.Contains(logs, "unreachable") {
+		t.Fatalf("the refusal and the opt-out were not logged:\n%s", logs)
+	}
+	for _, number := range []string{refused, optedOut, refused[1:], optedOut[1:]} {
+		if strings.Contains(logs, number) {
+			t.Fatalf("a phone number reached the logs:\n%s", logs)
+		}
+	}
+}

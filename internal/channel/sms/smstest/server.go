@@ -148,7 +148,9 @@ func (s *Server) answer(r *http.Request, rec *Request) (int, any) {
 	if len(s.fail) > 0 {
 		f := s.fail[0]
 		s.fail = s.fail[1:]
-		return twilioError(f.status, f.code, "Injected failure")
+		// Twilio's messages quote the recipient, as the real one's often do: a log
+		// that prints them leaks the number.
+		return twilioError(f.status, f.code, "Injected failure for "+rec.Form.Get("To"))
 	}
 	f := rec.Form
 	to, from, service, body := f.Get("To"), f.Get("From"), f.Get("MessagingServiceSid"), f.Get("Body")
