@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -320,15 +319,6 @@ func TestRateLimitSchedule(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustJSON(t testing.TB, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestFaultyBotAPILosesNothing: with a fifth of sendMessage calls answered 502 and one
