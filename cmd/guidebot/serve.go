@@ -50,7 +50,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		return err
 	}
 	var workers []func(context.Context) error
+	var channels []string // those enabled, whose outboxes reminders go to
 	addSender := func(ch string, s outbox.Sender, limits outbox.Limits) error {
+		channels = append(channels, ch)
 		r, err := a.store.Outbox(ctx, ch, consumer)
 		if err != nil {
 			return err
@@ -90,13 +92,6 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		if err := addSender(message.SMS, s.Sender(), s.Limits()); err != nil {
 			return err
 		}
-	}
-	var channels []string
-	if a.cfg.Telegram.Token != "" {
-		channels = append(channels, message.Telegram)
-	}
-	if a.cfg.Twilio.AccountSID != "" {
-		channels = append(channels, message.SMS)
 	}
 	reminders, err := remind.NewRunner(a.store, channels, a.now, a.log, srv.Registry())
 	if err != nil {
