@@ -21,15 +21,25 @@ type acker struct {
 	failed  prometheus.Counter
 
 	mu       sync.Mutex
-	pending  []string
+	pending  []pendingAck
 	flushing sync.Mutex // one flush at a time, so a batch is never taken twice
 }
 
-func (a *acker) add(id string) {
+// pendingAck is an entry to acknowledge; sent says the provider accepted it, so a
+// crash before its acknowledgement would send it twice (the unacked gauge).
+type pendingAck struct {
+	id   string
+	sent bool
+}
+
+// add queues id's acknowledgement.
+func (a *acker) add(id string, sent bool) {
 	a.mu.Lock()
-	a.pending = append(a.pending, id)
+	a.pending = append(a.pending, pendingAck{id, sent})
 	a.mu.Unlock()
-	a.unacked.Inc()
+	if sent {
+		a.unacked.Inc()
+	}
 	select {
 	case a.kick <- struct{}{}:
 	default:
@@ -69,7 +79,14 @@ func (a *acker) flush(ctx context.Context) error {
 	for {
 		a.mu.Lock()
 		n := min(len(a.pending), ackBatch)
-		ids := append([]string(nil), a.pending[:n]...)
+		ids := make([]string, n)
+		sent := 0
+		for i, p := range a.pending[:n] {
+			ids[i] = p.id
+			if p.sent {
+				sent++
+			}
+		}
 		a.mu.Unlock()
 		if n == 0 {
 			return nil
@@ -81,7 +98,7 @@ func (a *acker) flush(ctx context.Context) error {
 		a.mu.Lock()
 		a.pending = append(a.pending[:0], a.pending[n:]...)
 		a.mu.Unlock()
-		a.unacked.Sub(float64(n))
+		a.unacked.Sub(float64(sent))
 		a.done(ids)
 	}
 }

@@ -369,8 +369,8 @@ func (d *Dispatcher) finish(ctx context.Context, l *lane, j *job, c *call, o out
 		d.startReady(ctx)
 	}
 	d.mu.Unlock()
-	for _, g := range gone {
-		d.acks.add(g.id)
+	for i, g := range gone {
+		d.acks.add(g.id, o == sent && i == 0) // gone[0] is the job that was tried
 	}
 	d.signal(d.wake)
 	d.signal(d.room)
@@ -499,7 +499,7 @@ func (d *Dispatcher) admit(ctx context.Context, entries []store.Entry) int {
 			d.log.Error("outbox: entry unreadable; dropped", "id", e.ID, "err", err)
 			d.owned[e.ID] = ""
 			d.mu.Unlock()
-			d.acks.add(e.ID)
+			d.acks.add(e.ID, false)
 			d.mu.Lock()
 			continue
 		}
@@ -551,7 +551,7 @@ func (d *Dispatcher) admit(ctx context.Context, entries []store.Entry) int {
 	d.mu.Unlock()
 	for _, id := range drop {
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "suppressed").Inc()
-		d.acks.add(id)
+		d.acks.add(id, false)
 	}
 	d.signal(d.wake)
 	return taken + len(drop)

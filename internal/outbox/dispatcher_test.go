@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/store"
@@ -392,7 +395,12 @@ func TestKilledReplicaLosesNothing(t *testing.T) {
 	}
 	lease := 200 * time.Millisecond
 	killed := &crashable{OutboxReader: f.stream("a")}
-	a := outbox.New(killed, p, f.st, outbox.Options{Channel: testChannel, Senders: 4, Lease: lease, Log: quiet})
+	reg := prometheus.NewRegistry()
+	metrics, err := outbox.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := outbox.New(killed, p, f.st, outbox.Options{Channel: testChannel, Senders: 4, Lease: lease, Log: quiet, Metrics: metrics})
 	ctx, stop := context.WithCancel(f.ctx)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -402,6 +410,10 @@ func TestKilledReplicaLosesNothing(t *testing.T) {
 	stop()
 	<-done
 	sentByA, ackedByA := len(p.deliveries()), int(killed.acked.Load())
+	// The gauge an operator watches counts exactly the window a crash sends twice.
+	if window := testutil.ToFloat64(metrics.Unacked(testChannel)); int(window) != sentByA-ackedByA {
+		t.Fatalf("guidebot_outbox_unacked is %v; %d were accepted but not acknowledged", window, sentByA-ackedByA)
+	}
 	dead.Store(false)
 
 	b := outbox.New(f.stream("b"), p, f.st, outbox.Options{Channel: testChannel, Senders: 4, Lease: lease, Log: quiet})

@@ -95,3 +95,7 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 	}
 	return c, fmt.Errorf("outbox: register metrics: %w", err)
 }
+
+// Unacked is the gauge of channel's sends the provider accepted whose acknowledgement
+// has not reached Redis.
+func (m *Metrics) Unacked(channel string) prometheus.Gauge { return m.unacked.WithLabelValues(channel) }
