@@ -516,3 +516,36 @@ func TestFreshCheckIsTrusted(t *testing.T) {
 		t.Fatalf("delivered %v, want fresh and unchecked", got)
 	}
 }
+
+// countingStream counts the acknowledgement round trips.
+type countingStream struct {
+	*store.OutboxReader
+	dones atomic.Int64
+}
+
+func (c *countingStream) Done(ctx context.Context, ids ...string) error {
+	c.dones.Add(1)
+	return c.OutboxReader.Done(ctx, ids...)
+}
+
+// TestAcksAreBatched: 300 messages to 30 recipients are acknowledged in a handful of
+// round trips, not one each.
+func TestAcksAreBatched(t *testing.T) {
+	f := newFixture(t)
+	for r := 0; r < 30; r++ {
+		f.enqueue("r"+strconv.Itoa(r), 10)
+	}
+	s := &countingStream{OutboxReader: f.stream("w")}
+	p := newProvider(time.Now)
+	d := outbox.New(s, p, f.st, outbox.Options{Channel: testChannel, Log: quiet})
+	ctx, stop := context.WithCancel(f.ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }() // the serving path: the acker, not Drain's flush
+	waitFor(t, "every message acknowledged", func() bool { return len(p.deliveries()) == 300 && f.left() == 0 })
+	stop()
+	<-done
+	if n := s.dones.Load(); n > 30 {
+		t.Fatalf("%d acknowledgement round trips for 300 messages", n)
+	}
+	t.Logf("300 messages, %d acknowledgement round trips", s.dones.Load())
+}
