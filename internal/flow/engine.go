@@ -51,13 +51,16 @@ type SessionLister interface {
 	Upcoming(lang string, now time.Time, n int) []SessionLine
 }
 
-// SessionLine is one session as a participant reads it.
+// SessionLine is one session as a participant reads it; Key names it for a booking.
 type SessionLine struct {
-	Venue, Address string
-	Weekday        time.Weekday
-	Day            int
-	Month          time.Month
-	Start, End     string // HH:MM at the venue
+	Key     string       `json:"k"`
+	Venue   string       `json:"v"`
+	Address string       `json:"a"`
+	Weekday time.Weekday `json:"w"`
+	Day     int          `json:"d"`
+	Month   time.Month   `json:"m"`
+	Start   string       `json:"s"` // HH:MM at the venue
+	End     string       `json:"e"`
 }
 
 // sessionsShown is how many sessions one reply lists unless Config.SessionsShown

@@ -16,6 +16,33 @@ type State struct {
 	Feedback []Feedback        `json:"fb,omitempty"`
 	Created  int64             `json:"c,omitempty"`
 	LastSeen int64             `json:"ls,omitempty"`
+
+	// Bookings and Pending are kept beside the record (a booking claims a seat that
+	// others share, and a reminder is sent while the participant is elsewhere), so
+	// they are not part of its JSON; the store fills them in on load.
+	Bookings []Booking `json:"-"`
+	// Pending is the booking key of the last reminder sent and not yet answered:
+	// the next "1" or "2" answers it, wherever the conversation is.
+	Pending string `json:"-"`
+}
+
+// Booking is a seat the participant holds, as they read it.
+type Booking struct {
+	Key   string      `json:"k"`
+	Start int64       `json:"t"` // Unix seconds; a booking is open until it starts
+	Line  SessionLine `json:"l"`
+	// Reminders are the ids of its reminders, so a cancel removes them.
+	Reminders []string `json:"r,omitempty"`
+}
+
+// Booked returns the open booking with key, if the participant holds it.
+func (s State) Booked(key string) (Booking, bool) {
+	for _, b := range s.Bookings {
+		if b.Key == key {
+			return b, true
+		}
+	}
+	return Booking{}, false
 }
 
 // Feedback is one rating with its optional comment, as given.
@@ -41,6 +68,9 @@ const (
 	Media
 	// Tick is the scheduler's nudge: it only fires timeouts.
 	Tick
+	// Result is the outcome of an effect the step awaits (a booking: ok, full, …),
+	// named by Option; the bot feeds it back in the same turn.
+	Result
 )
 
 // Input is one thing the participant did.

@@ -18,6 +18,10 @@ type Reminder struct {
 	Starts  time.Time // the session's start: a reminder not out by then is dropped
 	Channel string
 	Message message.Outbound
+	// Participant and Booking, when set, make the reminder the one the
+	// participant's next "1" or "2" answers once it has gone out.
+	Participant string
+	Booking     string
 }
 
 // The reminder keys: a sorted set of ids by due time, and their payloads.
@@ -26,14 +30,9 @@ func (k keys) remindData() string { return k.prefix + "gb:remind:data" }
 
 // ScheduleReminder keeps r until it is due; scheduling the same id again moves it.
 func (s *Store) ScheduleReminder(ctx context.Context, r Reminder) error {
-	msg, err := json.Marshal(r.Message)
+	data, err := s.reminderData(r)
 	if err != nil {
-		return fmt.Errorf("store: reminder: %w", err)
-	}
-	// The message goes into the outbox as it is encoded here: the script only moves it.
-	data, err := json.Marshal(reminderData{Starts: r.Starts.UnixMilli(), Channel: r.Channel, Message: string(msg)})
-	if err != nil {
-		return fmt.Errorf("store: reminder: %w", err)
+		return err
 	}
 	pipe := s.rdb.TxPipeline()
 	pipe.HSet(ctx, s.keys.remindData(), r.ID, data)
@@ -66,6 +65,26 @@ type reminderData struct {
 	Starts  int64  `json:"s"` // Unix milliseconds
 	Channel string `json:"c"`
 	Message string `json:"m"` // the outbox entry, encoded
+	State   string `json:"p,omitempty"` // the participant's state key, for Pending
+	Booking string `json:"k,omitempty"`
+}
+
+// reminderData encodes r as the release script reads it. The message goes into the
+// outbox as it is encoded here: the script only moves it.
+func (s *Store) reminderData(r Reminder) (string, error) {
+	msg, err := json.Marshal(r.Message)
+	if err != nil {
+		return "", fmt.Errorf("store: reminder: %w", err)
+	}
+	d := reminderData{Starts: r.Starts.UnixMilli(), Channel: r.Channel, Message: string(msg), Booking: r.Booking}
+	if r.Participant != "" {
+		d.State = s.keys.state(r.Participant)
+	}
+	data, err := json.Marshal(d)
+	if err != nil {
+		return "", fmt.Errorf("store: reminder: %w", err)
+	}
+	return string(data), nil
 }
 
 // releaseScript moves due reminders into their channels' outboxes, up to ARGV[2] of
@@ -79,7 +98,7 @@ var releaseScript = redis.NewScript(`
 local outbox = {}
 for i = 3, #ARGV do outbox[ARGV[i]] = KEYS[i] end
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-local queued, dropped = 0, 0
+local queued, dropped, answers = 0, 0, {}
 for _, id in ipairs(ids) do
   local data = redis.call('HGET', KEYS[2], id)
   redis.call('ZREM', KEYS[1], id)
@@ -92,10 +111,11 @@ for _, id in ipairs(ids) do
     else
       redis.call('XADD', key, '*', 'm', r['m'])
       queued = queued + 1
+      if r['p'] then table.insert(answers, r['p']) table.insert(answers, r['k']) end
     end
   end
 end
-return {queued, dropped}
+return {queued, dropped, answers}
 `)
 
 // ReleaseDue moves up to max reminders due by now into the outboxes of channels and
@@ -108,11 +128,30 @@ func (s *Store) ReleaseDue(ctx context.Context, now time.Time, max int, channels
 		keys = append(keys, s.keys.stream(Outbox(ch)))
 		args = append(args, ch)
 	}
-	res, err := releaseScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	res, err := releaseScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: release reminders: %w", err)
 	}
-	return int(res[0]), int(res[1]), nil
+	if len(res) != 3 {
+		return 0, 0, fmt.Errorf("store: release reminders: %d results", len(res))
+	}
+	q, _ := res[0].(int64)
+	d, _ := res[1].(int64)
+	// The participants' next "1" or "2" answers the reminder just queued. Set after
+	// the script, not in it, as their state is in another slot than the queue (Redis
+	// Cluster); a crash in between only leaves an answer to be made by button or menu.
+	if answers, _ := res[2].([]any); len(answers) > 0 {
+		pipe := s.rdb.Pipeline()
+		for i := 0; i+1 < len(answers); i += 2 {
+			state, _ := answers[i].(string)
+			key, _ := answers[i+1].(string)
+			pipe.HSet(ctx, state, pendingField, key)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return int(q), int(d), fmt.Errorf("store: reminders queued, answers not marked: %w", err)
+		}
+	}
+	return int(q), int(d), nil
 }
 
 // PendingReminders counts the reminders not yet due.

@@ -57,11 +57,16 @@ var ErrDuplicate = errors.New("store: duplicate message")
 // ErrConflict means another message for the participant committed first.
 var ErrConflict = errors.New("store: version conflict")
 
-// Load reads a participant and their suppression in one round trip and reports a
-// message id seen before.
+// pendingField is the state hash's field that holds flow.State.Pending: written when
+// a reminder goes out, cleared by the commit of the message that answered it.
+const pendingField = "r"
+
+// Load reads a participant, their bookings and their suppression in one round trip
+// and reports a message id seen before.
 func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 	pipe := s.rdb.Pipeline()
-	get := pipe.HMGet(ctx, s.keys.state(id), "v", "d")
+	get := pipe.HMGet(ctx, s.keys.state(id), "v", "d", pendingField)
+	bookings := pipe.HGetAll(ctx, s.keys.bookings(id))
 	suppressed := pipe.Get(ctx, s.keys.suppressed(id))
 	var seen *redis.IntCmd
 	if msgID != "" {
@@ -75,7 +80,7 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 	}
 	vals := get.Val()
 	rec := Record{Suppressed: suppressed.Val()}
-	if len(vals) == 2 && vals[0] != nil && vals[1] != nil {
+	if len(vals) == 3 && vals[0] != nil && vals[1] != nil {
 		v, _ := vals[0].(string)
 		d, _ := vals[1].(string)
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -86,6 +91,12 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 		if err := json.Unmarshal([]byte(d), &rec.State); err != nil {
 			return Record{}, fmt.Errorf("store: load %s: %w", id, err)
 		}
+		rec.State.Pending, _ = vals[2].(string)
+		bs, err := decodeBookings(bookings.Val())
+		if err != nil {
+			return Record{}, fmt.Errorf("store: load %s: %w", id, err)
+		}
+		rec.State.Bookings = bs
 	}
 	return rec, nil
 }
@@ -106,6 +117,12 @@ type Commit struct {
 	// forgotten participant ("forget me" must not leave a handoff request behind).
 	Purge       []string
 	PurgeMarker string
+	// ClearPending is the reminder answer the message consumed (flow.State.Pending
+	// as loaded): cleared unless a newer reminder went out meanwhile.
+	ClearPending string
+	// Release lists the bookings a forgotten participant held: their seats are
+	// freed and their reminders removed with the rest.
+	Release []flow.Booking
 }
 
 // Append is one entry for a stream; Stream is "outbox:<channel>", "feedback", ….
@@ -118,8 +135,16 @@ type Append struct {
 func Outbox(channel string) string { return "outbox:" + channel }
 
 // commitScript checks the version, claims the dedupe key, lifts a "blocked"
-// suppression when asked, saves or deletes the state, appends the transcript and the
-// stream entries: all or nothing.
+// suppression when asked, clears an answered reminder, saves or deletes the state
+// (with a forgotten participant's bookings, seats and reminders), appends the
+// transcript and the stream entries: all or nothing.
+//
+// KEYS: state, seen, transcript, suppressed, bookings, booked, remindDue, remindData,
+// then np streams to purge, nr rosters to leave, the streams to append to.
+// ARGV: version, data ('' forgets), dedupe ttl, transcript cap, transcript ttl,
+// n transcript entries, np, purge marker, unblock, the blocked reason, pending to
+// clear, nr, participant, nm reminder ids; then the reminder ids, the transcript
+// entries and the stream payloads.
 var commitScript = redis.NewScript(`
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
@@ -132,11 +157,14 @@ end
 local nv = v + 1
 local n = tonumber(ARGV[6])
 local np = tonumber(ARGV[7])
-local first = 11
+local nr = tonumber(ARGV[12])
+local nm = tonumber(ARGV[14])
+local first = 15 + nm
+local streams = 9 + np + nr
 if ARGV[2] == '' then
-  redis.call('DEL', KEYS[1], KEYS[3])
+  redis.call('DEL', KEYS[1], KEYS[3], KEYS[5], KEYS[6])
   nv = 0
-  for k = 5, 4 + np do
+  for k = 9, 8 + np do
     for _, e in ipairs(redis.call('XRANGE', KEYS[k], '-', '+')) do
       local f = e[2]
       for j = 1, #f, 2 do
@@ -144,8 +172,16 @@ if ARGV[2] == '' then
       end
     end
   end
+  for k = 9 + np, 8 + np + nr do redis.call('HDEL', KEYS[k], ARGV[13]) end
+  for i = 15, 14 + nm do
+    redis.call('ZREM', KEYS[7], ARGV[i])
+    redis.call('HDEL', KEYS[8], ARGV[i])
+  end
 else
   redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
+  if ARGV[11] ~= '' and redis.call('HGET', KEYS[1], 'r') == ARGV[11] then
+    redis.call('HDEL', KEYS[1], 'r')
+  end
   if n > 0 then
     redis.call('RPUSH', KEYS[3], unpack(ARGV, first, first - 1 + n))
     redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
@@ -153,7 +189,7 @@ else
   end
 end
 local i = first + n
-for k = 5 + np, #KEYS do
+for k = streams, #KEYS do
   redis.call('XADD', KEYS[k], '*', 'm', ARGV[i])
   i = i + 1
 end
@@ -181,19 +217,34 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 	if c.Forget && c.PurgeMarker != "" {
 		purge = c.Purge
 	}
-	keys := make([]string, 0, 4+len(purge)+len(c.Appends))
-	keys = append(keys, s.keys.state(c.ID), seenKey, s.keys.transcript(c.ID), s.keys.suppressed(c.ID))
+	var release []flow.Booking
+	var reminders []string
+	if c.Forget {
+		release = c.Release
+		for _, b := range release {
+			reminders = append(reminders, b.Reminders...)
+		}
+	}
+	keys := make([]string, 0, 8+len(purge)+len(release)+len(c.Appends))
+	keys = append(keys, s.keys.state(c.ID), seenKey, s.keys.transcript(c.ID), s.keys.suppressed(c.ID),
+		s.keys.bookings(c.ID), s.keys.booked(c.ID), s.keys.remindDue(), s.keys.remindData())
 	for _, p := range purge {
 		keys = append(keys, s.keys.stream(p))
+	}
+	for _, b := range release {
+		keys = append(keys, s.keys.roster(b.Key))
 	}
 	unblock := "0"
 	if c.Unblock {
 		unblock = "1"
 	}
-	args := make([]any, 0, 10+len(c.Transcript)+len(c.Appends))
+	args := make([]any, 0, 14+len(reminders)+len(c.Transcript)+len(c.Appends))
 	args = append(args, c.Version, data, ttl, s.opt.TranscriptCap,
 		int(s.opt.TranscriptTTL/time.Second), len(c.Transcript), len(purge), c.PurgeMarker,
-		unblock, message.Blocked)
+		unblock, message.Blocked, c.ClearPending, len(release), c.ID, len(reminders))
+	for _, r := range reminders {
+		args = append(args, r)
+	}
 	for _, t := range c.Transcript {
 		args = append(args, t)
 	}
