@@ -64,7 +64,7 @@ func (s *Store) CancelReminders(ctx context.Context, ids ...string) error {
 type reminderData struct {
 	Starts  int64  `json:"s"` // Unix milliseconds
 	Channel string `json:"c"`
-	Message string `json:"m"` // the outbox entry, encoded
+	Message string `json:"m"`           // the outbox entry, encoded
 	State   string `json:"p,omitempty"` // the participant's state key, for Pending
 	Booking string `json:"k,omitempty"`
 }

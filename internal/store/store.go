@@ -141,7 +141,7 @@ func Outbox(channel string) string { return "outbox:" + channel }
 //
 // KEYS: state, seen, transcript, suppressed, bookings, booked, remindDue, remindData,
 // then np streams to purge, nr rosters to leave, the streams to append to.
-// ARGV: version, data ('' forgets), dedupe ttl, transcript cap, transcript ttl,
+// ARGV: version, data (” forgets), dedupe ttl, transcript cap, transcript ttl,
 // n transcript entries, np, purge marker, unblock, the blocked reason, pending to
 // clear, nr, participant, nm reminder ids; then the reminder ids, the transcript
 // entries and the stream payloads.
