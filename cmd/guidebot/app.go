@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/flows"
+	"github.com/guidebot/guidebot/internal/booking"
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/config"
@@ -108,8 +109,10 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 		fmt.Fprintln(logOut, "WARNING: REDIS_URL is not set: using an embedded in-memory Redis. Everything is lost when guidebot exits.")
 	}
 	st := store.New(rdb, store.Options{TranscriptTTL: time.Duration(cfg.TranscriptDays) * 24 * time.Hour})
+	b := bot.New(engine, st, time.Now, log)
+	booking.New(sched, st, booking.DefaultMaxOpen).Register(b)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
-		bot: bot.New(engine, st, time.Now, log),
+		bot: b,
 	}, nil
 }

@@ -73,7 +73,7 @@ func TestChatSurvivesRestart(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	if code, out, e := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: 8 flows") ||
+	if code, out, e := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: 9 flows") ||
 		!strings.Contains(out, "schedule: 4 venues, 5 sessions") {
 		t.Fatalf("shipped content: exit %d\n%s%s", code, out, e)
 	}

@@ -229,16 +229,25 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 		t.Fatalf("%d SMS after a repeated MessageSid, want 3", n)
 	}
 	// "When and where can I get help?" from the menu: the shipped sample schedule, one
-	// session an SMS (header, the session, three options).
-	for i, say := range []string{"menu", "8"} {
+	// session an SMS (header, the session, four options); "1" books it, and "My
+	// bookings" lists it.
+	for i, say := range []string{"menu", "8", "1", "1"} {
 		if code := inbound(fmt.Sprintf("SM%032d", 10+i), say); code != http.StatusOK {
 			t.Fatalf("%q: %d", say, code)
 		}
 		waitFor(t, "the reply to "+say, func() bool { return len(tw.MessagesTo(number)) == 4+i })
 	}
-	if got := tw.MessagesTo(number)[4]; !strings.HasPrefix(got, "Guides meet people here next:\n") ||
-		strings.Count(got, "\n") != 4 || !strings.Contains(got, "1. More sessions") {
-		t.Fatalf("sessions by SMS: %q", got)
+	listed := tw.MessagesTo(number)[4]
+	if !strings.HasPrefix(listed, "Guides meet people here next:\n") ||
+		strings.Count(listed, "\n") != 5 || !strings.Contains(listed, "1. Book it\n2. More sessions") {
+		t.Fatalf("sessions by SMS: %q", listed)
+	}
+	session := strings.Split(listed, "\n")[1]
+	if got := tw.MessagesTo(number)[5]; !strings.HasPrefix(got, "You are booked.") || !strings.Contains(got, session) {
+		t.Fatalf("booking by SMS: %q, want it booked: %q", got, session)
+	}
+	if got := tw.MessagesTo(number)[6]; !strings.HasPrefix(got, "Your bookings:\n"+session+"\n1. Cancel it") {
+		t.Fatalf("my bookings by SMS: %q", got)
 	}
 	if cb := tw.Messages()[0].Form.Get("StatusCallback"); cb != public+"/sms/status" {
 		t.Fatalf("StatusCallback %q", cb)

@@ -73,7 +73,7 @@ func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, e
 			b.log.Debug("message from a suppressed participant; not handled", "channel", in.Channel, "reason", rec.Suppressed)
 			return false, nil
 		}
-		c, err := b.step(rec, id, in)
+		c, err := b.step(ctx, rec, id, in)
 		if err != nil {
 			return false, err
 		}
@@ -99,7 +99,11 @@ func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, e
 	return false, fmt.Errorf("bot: participant busy: %d conflicting attempts", maxAttempts)
 }
 
-func (b *Bot) step(rec store.Record, id string, in message.Inbound) (store.Commit, error) {
+// maxResults bounds the outcomes fed back in one turn: a flow whose awaited steps
+// lead to more awaited steps must still end.
+const maxResults = 4
+
+func (b *Bot) step(ctx context.Context, rec store.Record, id string, in message.Inbound) (store.Commit, error) {
 	now := b.now()
 	state := rec.State
 	if state.ID == "" {
@@ -109,7 +113,30 @@ func (b *Bot) step(rec store.Record, id string, in message.Inbound) (store.Commi
 	if err != nil {
 		return store.Commit{}, fmt.Errorf("bot: step %s: %w", next.Step, err)
 	}
-	c := store.Commit{ID: id, MsgID: in.MsgID, Version: rec.Version, State: next, Unblock: in.Reachable}
+	c := store.Commit{ID: id, MsgID: in.MsgID, Version: rec.Version, Unblock: in.Reachable}
+	if rec.State.Pending != "" && next.Pending == "" {
+		c.ClearPending = rec.State.Pending
+	}
+	t := &Turn{Participant: id, In: in, Now: now, Commit: &c, State: &next}
+	for round := 0; ; round++ {
+		outcome, awaited, err := b.apply(ctx, t, effects)
+		if err != nil {
+			return store.Commit{}, err
+		}
+		if !awaited || round == maxResults {
+			break
+		}
+		// The step waits for the effect's outcome: step on with it in the same turn,
+		// so the participant hears how it went in this reply.
+		var more flow.Reply
+		next, more, effects, err = b.engine.Step(next, flow.Input{Kind: flow.Result, Option: outcome}, now)
+		if err != nil {
+			return store.Commit{}, fmt.Errorf("bot: step %s: %w", next.Step, err)
+		}
+		reply.Texts = append(reply.Texts, more.Texts...)
+		reply.Options, reply.Step, reply.Lang = more.Options, more.Step, more.Lang
+	}
+	c.State = next
 	c.Transcript = append(c.Transcript, transcriptIn(now, in), transcriptOut(now, reply))
 	// A participant who wrote has not blocked the bot; any other suppression (an SMS
 	// opt-out) stands, and the reply is not queued at all.
@@ -122,20 +149,30 @@ func (b *Bot) step(rec store.Record, id string, in message.Inbound) (store.Commi
 		if err != nil {
 			return store.Commit{}, fmt.Errorf("bot: encode reply: %w", err)
 		}
-		c.Appends = append(c.Appends, store.Append{Stream: store.Outbox(in.Channel), Payload: string(out)})
+		// The reply goes first, before what effects appended, as before.
+		c.Appends = append([]store.Append{{Stream: store.Outbox(in.Channel), Payload: string(out)}}, c.Appends...)
 	}
-	t := &Turn{Participant: id, In: in, Now: now, Commit: &c}
+	return c, nil
+}
+
+// apply carries out effects and returns the outcome of the last awaited one.
+func (b *Bot) apply(ctx context.Context, t *Turn, effects []flow.Effect) (outcome string, awaited bool, err error) {
 	for _, e := range effects {
 		h, ok := b.effects[e.Kind]
 		if !ok {
-			b.log.Warn("effect not supported yet", "effect", e.Kind, "step", next.Step)
+			b.log.Warn("effect not supported", "effect", e.Kind, "step", t.State.Step)
+			awaited = awaited || e.Await // an empty outcome: the step's way on for failures
 			continue
 		}
-		if err := h(t, e); err != nil {
-			return store.Commit{}, fmt.Errorf("bot: effect %s: %w", e.Kind, err)
+		out, err := h(ctx, t, e)
+		if err != nil {
+			return "", false, fmt.Errorf("bot: effect %s: %w", e.Kind, err)
+		}
+		if e.Await {
+			outcome, awaited = out, true
 		}
 	}
-	return c, nil
+	return outcome, awaited, nil
 }
 
 type transcriptEntry struct {

@@ -305,13 +305,13 @@ func TestEffectHandlersPlugIn(t *testing.T) {
 	f := newFixture(t, rdb, prefix)
 	var seen []flow.Effect
 	fail := true
-	f.bot.HandleEffect("feedback", func(turn *bot.Turn, e flow.Effect) error {
+	f.bot.HandleEffect("feedback", func(_ context.Context, turn *bot.Turn, e flow.Effect) (string, error) {
 		seen = append(seen, e)
 		if fail {
-			return errors.New("reports are down")
+			return "", errors.New("reports are down")
 		}
 		turn.Commit.Appends = append(turn.Commit.Appends, store.Append{Stream: "ratings", Payload: e.Args["rating"]})
-		return nil
+		return "", nil
 	})
 	for i, s := range []string{"hello", "8", "4", "5"} {
 		if _, err := f.bot.Handle(ctx, text("4", fmt.Sprint("k", i), s)); err != nil {

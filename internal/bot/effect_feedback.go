@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"context"
+
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/store"
 )
@@ -9,7 +11,7 @@ import (
 // reports outlive "forget me".
 const feedbackStream = "feedback"
 
-func feedbackEffect(t *Turn, e flow.Effect) error {
+func feedbackEffect(_ context.Context, t *Turn, e flow.Effect) (string, error) {
 	t.Commit.Appends = append(t.Commit.Appends, store.Append{Stream: feedbackStream, Payload: mustJSON(e.Args)})
-	return nil
+	return "", nil
 }

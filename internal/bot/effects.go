@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"time"
 
 	"github.com/guidebot/guidebot/internal/flow"
@@ -16,11 +17,16 @@ type Turn struct {
 	In          message.Inbound
 	Now         time.Time
 	Commit      *store.Commit
+	// State is the participant's state after the step; a handler whose effect
+	// changes what the engine sees next (a booking made) updates it.
+	State *flow.State
 }
 
-// EffectHandler adds what one kind of effect writes to the turn's commit. An error
-// fails the message (nothing is written; the provider offers it again).
-type EffectHandler func(t *Turn, e flow.Effect) error
+// EffectHandler carries out one kind of effect: it adds what the effect writes to
+// the turn's commit, or does work of its own that must happen before it (claiming a
+// seat). outcome is fed back to a step that awaits it (flow.Effect.Await). An error
+// fails the message (nothing is committed; the provider offers it again).
+type EffectHandler func(ctx context.Context, t *Turn, e flow.Effect) (outcome string, err error)
 
 // builtinEffects are the effects the bot knows by itself, one file each
 // (effect_<kind>.go). Others (book, cancel, …) are added with HandleEffect.

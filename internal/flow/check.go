@@ -22,6 +22,9 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
 }
 
+// shows are the builtin views a say entry may name.
+var shows = []string{"plan", "data", "sessions", "more_sessions", "bookings", "booking"}
+
 // engineMessages are the message ids the engine itself says.
 var engineMessages = []string{
 	"language.name", "language.script", "common.expired", "common.unsupported",
@@ -30,6 +33,8 @@ var engineMessages = []string{
 	"plan.header", "plan.empty", "plan.item", "data.header", "data.language", "data.channel",
 	"data.since", "data.plan", "data.feedback", "data.feedback.item", "data.transcript",
 	"keyword.yes", "keyword.no",
+	"sessions.header", "sessions.none", "sessions.item", "bookings.header", "bookings.none",
+	"remind.confirmed", "remind.cancelled", "remind.gone",
 }
 
 // Check validates flows against the locales: unknown targets, unreachable steps, dead
@@ -45,6 +50,12 @@ func Check(flows []*Flow, texts Texts) []Problem {
 	}
 	for _, id := range engineMessages {
 		c.message(Problem{File: "locales", Line: 0}, id)
+	}
+	for _, w := range weekdays {
+		c.message(Problem{File: "locales", Line: 0}, "weekday."+w)
+	}
+	for _, m := range months {
+		c.message(Problem{File: "locales", Line: 0}, "month."+m)
 	}
 	for _, key := range []string{WelcomeStep, LanguageStep, HomeStep} {
 		if c.steps[key] == nil {
@@ -140,8 +151,8 @@ func (c *checker) step(f *Flow, name string, st *Step) {
 	}
 	for _, s := range st.Say {
 		switch {
-		case s.Show != "" && !slices.Contains([]string{"plan", "data", "sessions", "more_sessions"}, s.Show):
-			fail("unknown show %q (plan, data, sessions or more_sessions)", s.Show)
+		case s.Show != "" && !slices.Contains(shows, s.Show):
+			fail("unknown show %q (%s)", s.Show, strings.Join(shows, ", "))
 		case s.Show == "" && s.ID == "":
 			fail("a say entry has no message id")
 		}
@@ -164,7 +175,26 @@ func (c *checker) step(f *Flow, name string, st *Step) {
 			}
 		}
 	}
-	waits := len(st.Choose) > 0 || st.Ask != nil
+	waits := len(st.Choose) > 0 || st.Ask != nil || st.Pick != nil
+	if st.Pick != nil {
+		if st.Pick.Goto == "" || st.Pick.Save == "" {
+			fail("pick needs a save and a goto")
+		}
+		c.message(at, st.Pick.Label)
+		c.message(at, st.Pick.LabelOne)
+		c.target(at, f, st.Pick.Goto)
+	}
+	if len(st.Await) > 0 {
+		if waits {
+			fail("a step that awaits an outcome cannot also wait for the participant")
+		}
+		if st.Goto == "" {
+			fail("await needs a goto for any other outcome")
+		}
+		for _, target := range st.Await {
+			c.target(at, f, target)
+		}
+	}
 	if !waits && st.Goto == "" && !st.End {
 		fail("dead end: no choice, no question, no goto and not end: true")
 	}
@@ -253,7 +283,7 @@ func (c *checker) reachable() {
 		at, hops := k, 0
 		for hops = 0; hops <= len(c.steps); hops++ {
 			s := c.steps[at]
-			if s == nil || len(s.Choose) > 0 || s.Ask != nil || s.End || s.Goto == "" || hasStart(s) {
+			if s == nil || len(s.Choose) > 0 || s.Ask != nil || s.Pick != nil || len(s.Await) > 0 || s.End || s.Goto == "" || hasStart(s) {
 				break
 			}
 			at = resolve(c.where[at], s.Goto)

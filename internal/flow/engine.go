@@ -276,6 +276,17 @@ func (r *run) handle(in Input) error {
 		return r.enter(HomeStep)
 	}
 	r.from = cur.key
+	if in.Kind == Result {
+		return r.result(cur, in.Option)
+	}
+	if (r.s.Pending != "" || in.Kind == Button) && r.reminderAnswer(in) {
+		return nil
+	}
+	if len(cur.Await) > 0 {
+		// Nothing fed the outcome back (no service carries the effect out): the
+		// step's way on for any other outcome, before the input is read afresh.
+		return r.enter(cur.next)
+	}
 	if r.s.Deadline != 0 && r.now.Unix() >= r.s.Deadline && cur.timeout != "" {
 		return r.enter(cur.timeout)
 	}
@@ -289,6 +300,11 @@ func (r *run) handle(in Input) error {
 	case Button:
 		if in.Step != cur.key {
 			return r.expired(cur)
+		}
+		if items := r.picks(cur); len(items) > 0 {
+			if i := pickByButton(items, in.Option); i >= 0 {
+				return r.choosePick(cur, items, i)
+			}
 		}
 		for i, o := range cur.Choose {
 			if o.ID == in.Option {
@@ -319,6 +335,15 @@ func (r *run) text(cur *compiled, raw string) error {
 	t := Normalize(trimmed)
 	if target, ok := e.commands[t]; ok && t != "" {
 		return r.enter(target)
+	}
+	if items := r.picks(cur); len(items) > 0 {
+		// Numbers count the picks first, then the step's own options.
+		if n, err := strconv.Atoi(t); err == nil {
+			if n >= 1 && n <= len(items) {
+				return r.choosePick(cur, items, n-1)
+			}
+			t = strconv.Itoa(n - len(items))
+		}
 	}
 	if len(cur.Choose) > 0 {
 		if i := cur.match(e, r.s.Lang, t); i >= 0 {
@@ -373,7 +398,7 @@ func (r *run) miss(cur *compiled, raw string) error {
 	if cur.Ask != nil {
 		r.say(invalidMessage(cur.Ask.Validate))
 	} else {
-		r.say(Message{ID: "reprompt.choice", Params: map[string]string{"Max": strconv.Itoa(len(cur.Choose))}})
+		r.say(Message{ID: "reprompt.choice", Params: map[string]string{"Max": strconv.Itoa(len(r.options(cur)))}})
 	}
 	if r.s.Misses >= MaxMisses {
 		r.say(Message{ID: "reprompt.guide"})
@@ -418,7 +443,7 @@ func (r *run) choose(cur *compiled, i int) error {
 // wait leaves the participant at cur, showing its options again.
 func (r *run) wait(cur *compiled) {
 	r.s.Step = cur.key
-	r.reply.Options = cur.choices
+	r.reply.Options = r.options(cur)
 	r.reply.Step = cur.key
 }
 
@@ -429,6 +454,7 @@ func (r *run) enter(key string) error {
 			return fmt.Errorf("flow: no step %q", key)
 		}
 		r.s.Step, r.s.Misses, r.s.Deadline = key, 0, 0
+		started := len(r.effects)
 		if redirect := r.act(c.Do); redirect != "" {
 			key = redirect
 			continue
@@ -436,7 +462,16 @@ func (r *run) enter(key string) error {
 		for _, s := range c.Say {
 			r.sayStep(s)
 		}
-		if len(c.Choose) > 0 || c.Ask != nil {
+		if len(c.Await) > 0 {
+			// The outcome comes back as a Result input in the same turn; until then
+			// the participant has nothing to answer.
+			for i := started; i < len(r.effects); i++ {
+				r.effects[i].Await = true
+			}
+			r.reply.Options, r.reply.Step = nil, ""
+			return nil
+		}
+		if len(c.Choose) > 0 || c.Ask != nil || c.Pick != nil {
 			r.wait(c)
 			if c.Timeout > 0 {
 				r.s.Deadline = r.now.Add(time.Duration(c.Timeout)).Unix()
@@ -468,6 +503,12 @@ func (r *run) sayStep(s Say) {
 	case "more_sessions":
 		page, _ := strconv.Atoi(r.s.Vars[sessionsPageVar])
 		r.showSessions(page + 1)
+		return
+	case "bookings":
+		r.showBookings()
+		return
+	case "booking":
+		r.showBooking(r.expand(s.Params["key"]))
 		return
 	}
 	m := Message{ID: s.ID}
@@ -538,16 +579,20 @@ func (r *run) showSessions(page int) {
 		lines = r.e.cfg.Sessions.Upcoming(r.s.Lang, r.now, (page+1)*n)
 	}
 	r.setVar(sessionsPageVar, strconv.Itoa(page))
-	if len(lines) <= page*n {
+	var items []pickItem
+	if len(lines) > page*n {
+		for _, l := range lines[page*n:] {
+			items = append(items, itemOf(l))
+		}
+	}
+	r.setPicks(items)
+	if len(items) == 0 {
 		r.say(Message{ID: "sessions.none"})
 		return
 	}
 	r.say(Message{ID: "sessions.header"})
 	for _, l := range lines[page*n:] {
-		r.say(Message{ID: "sessions.item",
-			Params: map[string]string{"Day": strconv.Itoa(l.Day), "Start": l.Start, "End": l.End, "Venue": l.Venue, "Address": l.Address},
-			Refs: map[string]string{"Weekday": "weekday." + strings.ToLower(l.Weekday.String()),
-				"Month": "month." + strings.ToLower(l.Month.String())}})
+		r.say(lineMessage(l))
 	}
 }
 

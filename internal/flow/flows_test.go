@@ -1,6 +1,7 @@
 package flow_test
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -233,13 +234,25 @@ func TestWalkEveryStep(t *testing.T) {
 		}
 	}
 
-	first, r, _ := step(t, w.eng, flow.State{ID: "walk"}, flow.Input{Kind: flow.Text, Text: "hi", Lang: "en"})
+	// Sessions to book and bookings held, so the booking steps are walked too.
+	var asked []string
+	eng, err := flow.New(w.flows, w.cat, flow.Config{DefaultLang: "sv", Sessions: fakeSessions{bookable, &asked}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := flow.State{ID: "walk", Bookings: held(bookable...)}
+	first, r, _ := step(t, eng, start, flow.Input{Kind: flow.Text, Text: "hi", Lang: "en"})
 	markSaid(r)
-	queue := []flow.State{first}
+	type visit struct {
+		s       flow.State
+		options int // shown with the step: its own and the picks
+	}
+	queue := []visit{{first, len(r.Options)}}
 	expanded := map[string]bool{}
 	transitions := 0
 	for len(queue) > 0 {
-		s := queue[0]
+		v := queue[0]
+		s := v.s
 		queue = queue[1:]
 		reached[s.Step] = true
 		if expanded[s.Step] {
@@ -251,7 +264,7 @@ func TestWalkEveryStep(t *testing.T) {
 			t.Fatalf("the engine left the participant at unknown step %q", s.Step)
 		}
 		var inputs []string
-		for i := range st.Choose {
+		for i := range v.options {
 			inputs = append(inputs, strconv.Itoa(i+1))
 		}
 		if st.Ask != nil {
@@ -270,9 +283,23 @@ func TestWalkEveryStep(t *testing.T) {
 		}
 		inputs = append(inputs, commands...)
 		for _, in := range inputs {
-			next, r, _ := step(t, w.eng, s, text(in))
+			next, r, _ := step(t, eng, s, text(in))
 			transitions++
 			markSaid(r)
+			if ast := w.steps[next.Step]; ast != nil && len(ast.Await) > 0 {
+				// An awaited effect: each outcome the step names, and one it does not.
+				if len(r.Options) != 0 {
+					t.Errorf("%s %q: options shown while awaiting at %s", s.Step, in, next.Step)
+				}
+				for _, outcome := range append(slices.Sorted(maps.Keys(ast.Await)), "unexpected") {
+					after, r, _ := step(t, eng, next, flow.Input{Kind: flow.Result, Option: outcome})
+					transitions++
+					markSaid(r)
+					reached[next.Step] = true
+					queue = append(queue, visit{after, len(r.Options)})
+				}
+				continue
+			}
 			nst := w.steps[next.Step]
 			switch {
 			case nst == nil:
@@ -291,7 +318,7 @@ func TestWalkEveryStep(t *testing.T) {
 			if next.Misses != 0 {
 				t.Errorf("%s %q: a valid input counted as a miss", s.Step, in)
 			}
-			queue = append(queue, next)
+			queue = append(queue, visit{next, len(r.Options)})
 		}
 	}
 	var missed []string
@@ -396,7 +423,8 @@ func TestSessionsListing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			asked = nil
 			got, r, _ := talk(t, eng, tc.from, tc.in...)
-			expect{step: "main.sessions", texts: []string{"sessions.header", "sessions.item", "sessions.item"}, opts: 3}.check(t, tc.name, got, r)
+			// Two to book, then more, my bookings, the menu.
+			expect{step: "sessions.list", texts: []string{"sessions.header", "sessions.item", "sessions.item"}, opts: 5}.check(t, tc.name, got, r)
 			if len(asked) != 1 || asked[0] != "ar" {
 				t.Fatalf("sessions asked for %v, want the participant's language", asked)
 			}
@@ -421,7 +449,7 @@ func TestSessionsListing(t *testing.T) {
 	s.Channel = "sms"
 	var r flow.Reply
 	var venues []string
-	for _, in := range []string{strconv.Itoa(menuOptions), "1", "1"} {
+	for _, in := range []string{strconv.Itoa(menuOptions), "2", "2"} { // 1 books, 2 reads on
 		s, r, _ = step(t, sms, s, text(in))
 		if len(r.Texts) > 1 {
 			venues = append(venues, r.Texts[1].Params["Venue"])

@@ -41,10 +41,16 @@ type Step struct {
 	Ask  *Ask     `yaml:"ask"`
 	// Goto is where a step without input moves on to, and where an option without its
 	// own goto leads.
-	Goto      string   `yaml:"goto"`
-	End       bool     `yaml:"end"`
-	Timeout   Duration `yaml:"timeout"`
-	OnTimeout string   `yaml:"on_timeout"`
+	Goto string `yaml:"goto"`
+	// Pick offers the sessions or bookings the step just showed as options before
+	// Choose, one each: choosing one saves its key and goes to Pick.Goto.
+	Pick *Pick `yaml:"pick"`
+	// Await maps each outcome of the effect this step's actions start (a booking:
+	// ok, full, …) to the step it leads to; any other outcome goes to Goto.
+	Await     map[string]string `yaml:"await"`
+	End       bool              `yaml:"end"`
+	Timeout   Duration          `yaml:"timeout"`
+	OnTimeout string            `yaml:"on_timeout"`
 
 	Line int `yaml:"-"`
 }
@@ -87,6 +93,17 @@ type Option struct {
 	Do    []Action `yaml:"do"`
 }
 
+// Pick is a step's options made of what it showed; Label is the message id of each
+// option's label, rendered with the item's weekday, day, month and start. LabelOne,
+// when set, labels the option of a list of one, which needs no date to tell it apart
+// (an SMS lists one session a reply, and every character counts).
+type Pick struct {
+	Label    string `yaml:"label"`
+	LabelOne string `yaml:"label_one"`
+	Save     string `yaml:"save"`
+	Goto     string `yaml:"goto"`
+}
+
 // Ask waits for free text, checks it with Validate and saves it in a variable.
 type Ask struct {
 	Validate string `yaml:"validate"`
@@ -95,7 +112,7 @@ type Ask struct {
 }
 
 // Action is one of: set (variables or profile.* fields), plan_add, plan_clear, start,
-// feedback, handoff, forget, book, cancel. Values may name variables as $name.
+// feedback, handoff, forget, book, cancel, confirm. Values may name variables as $name.
 type Action struct {
 	Kind string
 	Arg  string
@@ -106,7 +123,7 @@ type Action struct {
 // ActionKinds lists the actions a flow may use.
 var actionKinds = map[string]bool{
 	"set": true, "plan_add": true, "plan_clear": true, "start": true, "feedback": true,
-	"handoff": true, "forget": true, "book": true, "cancel": true,
+	"handoff": true, "forget": true, "book": true, "cancel": true, "confirm": true,
 }
 
 // UnmarshalYAML reads a one-key map: {kind: scalar} or {kind: {k: v}}.

@@ -102,15 +102,20 @@ type Message struct {
 	Count  *int              `json:"n,omitempty"`
 }
 
-// Choice is one option as shown: Label is a message id rendered in Lang when set.
+// Choice is one option as shown: Label is a message id rendered in Lang when set,
+// with Params and Refs as a Message has them.
 type Choice struct {
-	ID    string `json:"id"`
-	Label string `json:"lb"`
-	Lang  string `json:"l,omitempty"`
+	ID     string            `json:"id"`
+	Label  string            `json:"lb"`
+	Lang   string            `json:"l,omitempty"`
+	Params map[string]string `json:"p,omitempty"`
+	Refs   map[string]string `json:"r,omitempty"`
 }
 
 // Effect is work outside the state that the bot service carries out.
 type Effect struct {
-	Kind string            // handoff, feedback, forget, book, cancel
+	Kind string            // handoff, feedback, forget, book, cancel, confirm
 	Args map[string]string // resolved arguments
+	// Await: the step waits for the outcome, which the bot feeds back as a Result.
+	Await bool
 }

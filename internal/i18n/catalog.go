@@ -183,5 +183,5 @@ func (c *Catalog) Label(lang string, ch flow.Choice) string {
 	if ch.Lang != "" {
 		lang = ch.Lang
 	}
-	return c.Render(lang, flow.Message{ID: ch.Label})
+	return c.Render(lang, flow.Message{ID: ch.Label, Params: ch.Params, Refs: ch.Refs})
 }

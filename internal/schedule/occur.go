@@ -16,7 +16,7 @@ type Occurrence struct {
 }
 
 // Key names the occurrence for bookings: the session and its local start.
-func (o Occurrence) Key() string { return o.Session.ID + "@" + o.Start.Format("2006-01-02T15:04") }
+func (o Occurrence) Key() string { return o.Session.ID + "@" + o.Start.Format(keyTime) }
 
 // Date is the occurrence's day at its venue.
 func (o Occurrence) Date() Date { return DateOf(o.Start) }

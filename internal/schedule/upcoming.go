@@ -7,19 +7,27 @@ import (
 )
 
 // Upcoming lists the next n occurrences at venues that speak lang, as the flows
-// show them: the venue's local date and hours.
+// show them: the venue's local date and hours. A course is listed once, at its next
+// date: a booking takes a seat on all of it.
 func (s *Schedule) Upcoming(lang string, now time.Time, n int) []flow.SessionLine {
-	occ := s.Next(now, n, func(ss *Session) bool { return ss.Venue.Speaks(lang) })
-	out := make([]flow.SessionLine, len(occ))
-	for i, o := range occ {
-		v := o.Session.Venue
-		name := v.Name
-		if o.Session.Title != "" {
-			name = o.Session.Title + ", " + v.Name
+	extra := 0 // a course's later dates, which are skipped
+	for _, ss := range s.Sessions {
+		if ss.Kind == KindCourse {
+			extra += len(ss.Dates)
 		}
-		out[i] = flow.SessionLine{Venue: name, Address: v.Address, Weekday: o.Start.Weekday(),
-			Day: o.Start.Day(), Month: o.Start.Month(),
-			Start: o.Start.Format("15:04"), End: o.End.Format("15:04")}
+	}
+	occ := s.Next(now, n+extra, func(ss *Session) bool { return ss.Venue.Speaks(lang) })
+	out := make([]flow.SessionLine, 0, min(n, len(occ)))
+	listed := map[string]bool{}
+	for _, o := range occ {
+		if len(out) == n {
+			break
+		}
+		if listed[o.BookingKey()] {
+			continue
+		}
+		listed[o.BookingKey()] = true
+		out = append(out, o.Line())
 	}
 	return out
 }
