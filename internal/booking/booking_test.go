@@ -1,0 +1,224 @@
+package booking_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/guidebot/guidebot/flows"
+	"github.com/guidebot/guidebot/internal/booking"
+	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/remind"
+	"github.com/guidebot/guidebot/internal/schedule"
+	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
+	"github.com/guidebot/guidebot/locales"
+	"github.com/guidebot/guidebot/schedules"
+)
+
+// senior is one SMS participant talking to the whole service but the HTTP layer:
+// the shipped flows and locales, the sample schedule, a real Redis, the booking
+// effects and the reminder runner, on a clock the test moves.
+type senior struct {
+	t       *testing.T
+	ctx     context.Context
+	now     time.Time
+	st      *store.Store
+	bot     *bot.Bot
+	runner  *remind.Runner
+	cat     *i18n.Catalog
+	sched   *schedule.Schedule
+	outbox  *store.OutboxReader
+	number  string
+	id      string
+	msgs    int
+	replies []string
+}
+
+func newSenior(t *testing.T, now time.Time) *senior {
+	t.Helper()
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	cat, err := i18n.Load(locales.Files, "sv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := flow.Load(flows.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, err := schedule.Parse(schedules.SampleName, schedules.Sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &senior{t: t, ctx: ctx, now: now, st: st, cat: cat, sched: sched, number: "+46701234567"}
+	clock := func() time.Time { return s.now }
+	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: "sv", Sessions: sched, SessionsShown: map[string]int{message.SMS: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s.bot = bot.New(eng, st, clock, log)
+	booking.New(sched, st, 0).Register(s.bot)
+	if s.runner, err = remind.NewRunner(st, []string{message.SMS}, clock, log, prometheus.NewRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	if s.outbox, err = st.Outbox(ctx, message.SMS, "test"); err != nil {
+		t.Fatal(err)
+	}
+	s.id = message.ParticipantID(message.SMS, s.number)
+	return s
+}
+
+// send is one SMS from the senior; it returns what reached the outbox since.
+func (s *senior) send(text string) []string {
+	s.t.Helper()
+	s.msgs++
+	in := message.Inbound{Channel: message.SMS, Address: s.number, MsgID: "SM" + strings.Repeat("0", 30) + string(rune('A'+s.msgs)),
+		Input: flow.Input{Kind: flow.Text, Text: text}, Reachable: true}
+	if _, err := s.bot.Handle(s.ctx, in); err != nil {
+		s.t.Fatalf("%q: %v", text, err)
+	}
+	return s.drain()
+}
+
+// drain renders the outbox's new messages as the SMS channel sends them.
+func (s *senior) drain() []string {
+	s.t.Helper()
+	entries, err := s.outbox.Read(s.ctx, 100, -1)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		var m message.Outbound
+		if err := json.Unmarshal([]byte(e.Payload), &m); err != nil {
+			s.t.Fatal(err)
+		}
+		if m.To != s.number {
+			s.t.Fatalf("a message to %q", m.To)
+		}
+		out = append(out, channel.PlainText(s.cat, m))
+		if err := s.outbox.Done(s.ctx, e.ID); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// tick moves the clock to at and runs the reminder runner once, as cron does.
+func (s *senior) tick(at time.Time) []string {
+	s.t.Helper()
+	s.now = at
+	if _, _, err := s.runner.Tick(s.ctx); err != nil {
+		s.t.Fatal(err)
+	}
+	return s.drain()
+}
+
+func (s *senior) bookings() []flow.Booking {
+	rec, err := s.st.Load(s.ctx, s.id, "")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return rec.State.Bookings
+}
+
+// TestSeniorBooksBySMSAndAnswersTheReminders: a senior on SMS lists the sessions,
+// books by numbers, gets the day-before reminder naming place and time, confirms
+// with "1", goes on with something else, gets the second reminder and cancels with
+// "2": the seat is free at once and no reminder is left.
+func TestSeniorBooksBySMSAndAnswersTheReminders(t *testing.T) {
+	// Wednesday 2 December 2026, noon in Karlskoga.
+	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
+	s.send("hej")
+	s.send("1") // svenska
+	listed := s.send("8")
+	if len(listed) != 1 || !strings.Contains(listed[0], "1. Boka den\n2. Fler träffar") {
+		t.Fatalf("the sessions list: %q", listed)
+	}
+	session := strings.Split(listed[0], "\n")[1]
+	booked := s.send("1")
+	if len(booked) != 1 || !strings.HasPrefix(booked[0], "Du är bokad.") || !strings.Contains(booked[0], session) {
+		t.Fatalf("booking: %q", booked)
+	}
+	bs := s.bookings()
+	if len(bs) != 1 {
+		t.Fatalf("bookings %+v", bs)
+	}
+	b := bs[0]
+	found, ok := s.sched.Find(b.Key, s.now)
+	if !ok {
+		t.Fatalf("%s is not in the schedule", b.Key)
+	}
+	if n, _ := s.st.Roster(s.ctx, b.Key); n != 1 {
+		t.Fatalf("roster %d", n)
+	}
+	start := found.Occurrences[0].Start
+	due := remind.Due(start, found.Reminders, found.Quiet, s.now)
+	if len(due) != 2 {
+		t.Fatalf("reminders due %v for a session at %v", due, start)
+	}
+	if early := s.tick(due[0].Add(-time.Minute)); len(early) != 0 {
+		t.Fatalf("a reminder before it is due: %q", early)
+	}
+	first := s.tick(due[0])
+	loc := start.Location()
+	want := "Påminnelse: " + "lördag " + start.Format("2") + " december kl. " + start.In(loc).Format("15:04") + ", " + b.Line.Venue
+	if len(first) != 1 || !strings.HasPrefix(first[0], want) || !strings.HasSuffix(first[0], "1. Ja, jag kommer\n2. Nej, avboka") {
+		t.Fatalf("first reminder: %q, want it to begin %q and offer 1 and 2", first, want)
+	}
+	if got := s.send("1"); len(got) != 1 || got[0] != "Tack! Vi ses där." {
+		t.Fatalf("answering 1: %q", got)
+	}
+	// The answer is used up: the next "1" is the menu's, wherever they are.
+	s.send("meny")
+	if got := s.send("1"); len(got) != 1 || strings.Contains(got[0], "Tack") {
+		t.Fatalf("a second 1 answered the reminder again: %q", got)
+	}
+	second := s.tick(due[1])
+	if len(second) != 1 || !strings.HasPrefix(second[0], "Påminnelse: ") {
+		t.Fatalf("second reminder: %q", second)
+	}
+	if got := s.send("2"); len(got) != 1 || got[0] != "Din bokning är avbokad. Tack för att du sa till." {
+		t.Fatalf("answering 2: %q", got)
+	}
+	if n, _ := s.st.Roster(s.ctx, b.Key); n != 0 {
+		t.Fatalf("roster %d after the cancel", n)
+	}
+	if bs := s.bookings(); len(bs) != 0 {
+		t.Fatalf("bookings after the cancel: %+v", bs)
+	}
+	if n, _ := s.st.PendingReminders(s.ctx); n != 0 {
+		t.Fatalf("%d reminders left", n)
+	}
+}
+
+// TestForgetMeTakesTheBookings: "forget me" frees the seat and removes the reminders.
+func TestForgetMeTakesTheBookings(t *testing.T) {
+	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
+	s.send("hej")
+	s.send("1")
+	s.send("8")
+	s.send("1")
+	b := s.bookings()[0]
+	s.send("glöm mig")
+	s.send("ja")
+	if n, _ := s.st.Roster(s.ctx, b.Key); n != 0 {
+		t.Fatalf("roster %d after forget me", n)
+	}
+	if n, _ := s.st.PendingReminders(s.ctx); n != 0 {
+		t.Fatalf("%d reminders after forget me", n)
+	}
+}
