@@ -76,6 +76,7 @@ type app struct {
 	close    func()
 	now      func() time.Time
 	schedule *schedule.Holder
+	bookings *booking.Effects
 }
 
 func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, level slog.Level) (*app, error) {
@@ -110,9 +111,10 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	}
 	st := store.New(rdb, store.Options{TranscriptTTL: time.Duration(cfg.TranscriptDays) * 24 * time.Hour})
 	b := bot.New(engine, st, time.Now, log)
-	booking.New(sched, st, booking.DefaultMaxOpen).Register(b)
+	bookings := booking.New(sched, st, booking.DefaultMaxOpen)
+	bookings.Register(b)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
-		bot: b,
+		bot: b, bookings: bookings,
 	}, nil
 }

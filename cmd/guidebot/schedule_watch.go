@@ -18,7 +18,13 @@ const scheduleCheckEvery = 5 * time.Second
 // path changes (its size or modification time), until ctx ends. A reload that fails
 // keeps the schedule in force and logs why, every problem with its line. An empty
 // path (the built-in sample) has nothing to watch, but SIGHUP is still answered.
-func watchSchedule(ctx context.Context, h *schedule.Holder, path string, every time.Duration, hup <-chan os.Signal, log *slog.Logger) error {
+// reloaded runs at the start and after every reload that took (it tells people
+// whose sessions a coordinator called off); nil runs nothing.
+func watchSchedule(ctx context.Context, h *schedule.Holder, path string, every time.Duration, hup <-chan os.Signal,
+	reloaded func(context.Context), log *slog.Logger) error {
+	if reloaded == nil {
+		reloaded = func(context.Context) {}
+	}
 	// The schedule was loaded before the watch began: the first look reloads it if
 	// the file changed in between, and says nothing if it did not.
 	last := stamp(path)
@@ -27,6 +33,7 @@ func watchSchedule(ctx context.Context, h *schedule.Holder, path string, every t
 			logReloadFailure(err, "start", log)
 		}
 	}
+	reloaded(ctx)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -35,14 +42,18 @@ func watchSchedule(ctx context.Context, h *schedule.Holder, path string, every t
 			return nil
 		case <-hup:
 			last = stamp(path)
-			reloadSchedule(h, "SIGHUP", log)
+			if reloadSchedule(h, "SIGHUP", log) {
+				reloaded(ctx)
+			}
 		case <-tick.C:
 			if path == "" {
 				continue
 			}
 			if now := stamp(path); now != last {
 				last = now
-				reloadSchedule(h, "file changed", log)
+				if reloadSchedule(h, "file changed", log) {
+					reloaded(ctx)
+				}
 			}
 		}
 	}
@@ -65,13 +76,14 @@ func stamp(path string) fileStamp {
 	return fileStamp{size: fi.Size(), mod: fi.ModTime()}
 }
 
-func reloadSchedule(h *schedule.Holder, why string, log *slog.Logger) {
+func reloadSchedule(h *schedule.Holder, why string, log *slog.Logger) bool {
 	if err := h.Reload(); err != nil {
 		logReloadFailure(err, why, log)
-		return
+		return false
 	}
 	s := h.Current()
 	log.Info("schedule reloaded", "why", why, "venues", len(s.Venues), "sessions", len(s.Sessions))
+	return true
 }
 
 // logReloadFailure says why a reload kept the schedule in force, each problem with

@@ -40,7 +40,7 @@ func TestScheduleReloadsOnChangeAndSIGHUP(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- watchSchedule(ctx, h, path, 10*time.Millisecond, hup, slog.New(slog.NewTextHandler(logs, nil)))
+		done <- watchSchedule(ctx, h, path, 10*time.Millisecond, hup, nil, slog.New(slog.NewTextHandler(logs, nil)))
 	}()
 	defer func() { cancel(); <-done }()
 

@@ -102,7 +102,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	workers = append(workers, func(ctx context.Context) error {
-		return watchSchedule(ctx, a.schedule, a.cfg.ScheduleFile, scheduleCheckEvery, hup, a.log)
+		return watchSchedule(ctx, a.schedule, a.cfg.ScheduleFile, scheduleCheckEvery, hup, a.callOff, a.log)
 	})
 	if a.cfg.PprofAddr != "" {
 		workers = append(workers, func(ctx context.Context) error { return servePprof(ctx, a.cfg.PprofAddr, a.log) })
@@ -159,4 +159,16 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
 		return fmt.Errorf("pprof: %w", err)
 	}
 	return nil
+}
+
+// callOff tells the participants booked on sessions the schedule no longer has.
+func (a *app) callOff(ctx context.Context) {
+	n, err := a.bookings.CallOff(ctx, a.store, a.now())
+	if err != nil {
+		a.log.Error("calling off cancelled sessions", "err", err, "told", n)
+		return
+	}
+	if n > 0 {
+		a.log.Info("cancelled sessions called off", "told", n)
+	}
 }

@@ -20,9 +20,11 @@ const DefaultMaxOpen = 5
 // without the participant's id, so the counts outlive "forget me".
 const eventStream = "bookings"
 
-// Sessions finds what a booking key names in the schedule in force.
+// Sessions finds what a booking key names in the schedule in force, and the next
+// meeting of its session.
 type Sessions interface {
 	Find(key string, now time.Time) (schedule.Bookable, bool)
+	Following(key string, now time.Time) (flow.SessionLine, bool)
 }
 
 // Seats keeps the bookings; *store.Store is one.

@@ -35,9 +35,11 @@ type senior struct {
 	now     time.Time
 	st      *store.Store
 	bot     *bot.Bot
+	effects *booking.Effects
 	runner  *remind.Runner
 	cat     *i18n.Catalog
-	sched   *schedule.Schedule
+	sched   *schedule.Holder
+	file    []byte // what the schedule holder reads
 	outbox  *store.OutboxReader
 	number  string
 	id      string
@@ -58,11 +60,12 @@ func newSenior(t *testing.T, now time.Time) *senior {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sched, err := schedule.Parse(schedules.SampleName, schedules.Sample)
+	s := &senior{t: t, ctx: ctx, now: now, st: st, cat: cat, number: "+46701234567", file: schedules.Sample}
+	sched, err := schedule.NewHolder(schedules.SampleName, func() ([]byte, error) { return s.file, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &senior{t: t, ctx: ctx, now: now, st: st, cat: cat, sched: sched, number: "+46701234567"}
+	s.sched = sched
 	clock := func() time.Time { return s.now }
 	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: "sv", Sessions: sched, SessionsShown: map[string]int{message.SMS: 1}})
 	if err != nil {
@@ -70,7 +73,8 @@ func newSenior(t *testing.T, now time.Time) *senior {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s.bot = bot.New(eng, st, clock, log)
-	booking.New(sched, st, 0).Register(s.bot)
+	s.effects = booking.New(sched, st, 0)
+	s.effects.Register(s.bot)
 	if s.runner, err = remind.NewRunner(st, []string{message.SMS}, clock, log, prometheus.NewRegistry()); err != nil {
 		t.Fatal(err)
 	}
@@ -220,5 +224,47 @@ func TestForgetMeTakesTheBookings(t *testing.T) {
 	}
 	if n, _ := s.st.PendingReminders(s.ctx); n != 0 {
 		t.Fatalf("%d reminders after forget me", n)
+	}
+}
+
+// TestCoordinatorCallsOffASession: the coordinator adds a booked date to
+// `cancelled` and the schedule reloads: the senior is told in their language, with
+// the session's next meeting, the seat and reminders go, and a second replica doing
+// the same tells nobody twice.
+func TestCoordinatorCallsOffASession(t *testing.T) {
+	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
+	s.send("hi")
+	s.send("2") // English
+	s.send("8")
+	s.send("1")
+	b := s.bookings()[0]
+	if b.Key != "library-saturday@2026-12-05T11:00" {
+		t.Fatalf("booked %s; the test calls off the library's Saturday", b.Key)
+	}
+	if n, err := s.effects.CallOff(s.ctx, s.st, s.now); err != nil || n != 0 {
+		t.Fatalf("nothing cancelled yet: told %d, %v", n, err)
+	}
+	s.file = []byte(strings.Replace(string(schedules.Sample), "cancelled: [2026-12-26]", "cancelled: [2026-12-05, 2026-12-26]", 1))
+	if err := s.sched.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.effects.CallOff(s.ctx, s.st, s.now)
+	if err != nil || n != 1 {
+		t.Fatalf("told %d, %v; want 1", n, err)
+	}
+	got := s.drain()
+	want := "Sorry, the organisers have cancelled this session, and your booking with it:\n" + strings.Split(got[0], "\n")[1] +
+		"\nThe next one is here. Write menu to book it:\nSaturday 12 December, 11:00-14:00: Karlskoga bibliotek, Bibliotekstorget 1, Karlskoga"
+	if len(got) != 1 || got[0] != want || !strings.HasPrefix(strings.Split(got[0], "\n")[1], "Saturday 5 December") {
+		t.Fatalf("notice %q, want %q", got, want)
+	}
+	if n, _ := s.st.Roster(s.ctx, b.Key); n != 0 {
+		t.Fatalf("roster %d", n)
+	}
+	if n, _ := s.st.PendingReminders(s.ctx); n != 0 {
+		t.Fatalf("%d reminders of a called-off session", n)
+	}
+	if n, err := s.effects.CallOff(s.ctx, s.st, s.now); err != nil || n != 0 || len(s.drain()) != 0 {
+		t.Fatalf("a second run told %d again (%v)", n, err)
 	}
 }

@@ -176,19 +176,19 @@ func (r *run) showBookings() {
 	}
 	r.say(Message{ID: "bookings.header"})
 	for _, b := range open {
-		r.say(lineMessage(b.Line))
+		r.say(SessionMessage(b.Line))
 	}
 }
 
 // showBooking shows the booking with key, if the participant holds it.
 func (r *run) showBooking(key string) {
 	if b, ok := r.s.Booked(key); ok {
-		r.say(lineMessage(b.Line))
+		r.say(SessionMessage(b.Line))
 	}
 }
 
-// lineMessage is one session as the lists show it.
-func lineMessage(l SessionLine) Message {
+// SessionMessage is one session as the lists show it.
+func SessionMessage(l SessionLine) Message {
 	return Message{ID: "sessions.item",
 		Params: map[string]string{"Day": strconv.Itoa(l.Day), "Start": l.Start, "End": l.End, "Venue": l.Venue, "Address": l.Address},
 		Refs:   DateRefs(l.Weekday, l.Month)}

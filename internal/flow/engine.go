@@ -592,7 +592,7 @@ func (r *run) showSessions(page int) {
 	}
 	r.say(Message{ID: "sessions.header"})
 	for _, l := range lines[page*n:] {
-		r.say(lineMessage(l))
+		r.say(SessionMessage(l))
 	}
 }
 

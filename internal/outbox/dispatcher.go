@@ -201,9 +201,13 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 		idle := d.sched.queued == 0
 		d.mu.Unlock()
 		if len(entries) == 0 && idle {
+			d.calls.Wait()
 			return d.acks.flush(ctx)
 		}
 		d.pump(ctx, true)
+		// The pump is idle once the last call gave back its sender, which is a moment
+		// before that call hands its entries to the acker: wait for it.
+		d.calls.Wait()
 		if err := d.acks.flush(ctx); err != nil {
 			return err
 		}

@@ -66,6 +66,21 @@ func (s *Schedule) Find(key string, now time.Time) (Bookable, bool) {
 	return b, true
 }
 
+// Following is the next meeting, from now, of the session key belongs to: what a
+// participant whose date was called off can book instead.
+func (s *Schedule) Following(key string, now time.Time) (flow.SessionLine, bool) {
+	id, _, _ := strings.Cut(key, "@")
+	ss := s.session(id)
+	if ss == nil {
+		return flow.SessionLine{}, false
+	}
+	next := ss.Next(now, 1)
+	if len(next) == 0 {
+		return flow.SessionLine{}, false
+	}
+	return next[0].Line(), true
+}
+
 func (s *Schedule) session(id string) *Session {
 	for _, ss := range s.Sessions {
 		if ss.ID == id {
@@ -73,6 +88,11 @@ func (s *Schedule) session(id string) *Session {
 		}
 	}
 	return nil
+}
+
+// Following is Schedule.Following on the schedule in force.
+func (h *Holder) Following(key string, now time.Time) (flow.SessionLine, bool) {
+	return h.Current().Following(key, now)
 }
 
 // Find is Schedule.Find on the schedule in force.

@@ -160,3 +160,27 @@ func decodeBookings(fields map[string]string) ([]flow.Booking, error) {
 	})
 	return out, nil
 }
+
+// Rosters lists the booking keys that have a roster: every session someone booked
+// in the last rosterKeep.
+func (s *Store) Rosters(ctx context.Context) ([]string, error) {
+	prefix := s.keys.roster("")
+	var out []string
+	iter := s.rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		out = append(out, strings.TrimPrefix(iter.Val(), prefix))
+	}
+	if err := iter.Err(); err != nil {
+		return nil, fmt.Errorf("store: rosters: %w", err)
+	}
+	return out, nil
+}
+
+// RosterMembers lists the participants holding a seat at key.
+func (s *Store) RosterMembers(ctx context.Context, key string) ([]string, error) {
+	ids, err := s.rdb.HKeys(ctx, s.keys.roster(key)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: roster: %w", err)
+	}
+	return ids, nil
+}
