@@ -93,7 +93,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 			return err
 		}
 	}
-	reminders, err := remind.NewRunner(a.store, channels, a.now, a.log, srv.Registry())
+	reminders, err := remind.NewRunner(a.store, remind.Ticks{Source: a.store, Handler: a.bot}, channels, a.now, a.log, srv.Registry())
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package booking_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/flows"
 	"github.com/guidebot/guidebot/internal/booking"
@@ -34,6 +36,8 @@ type senior struct {
 	ctx     context.Context
 	now     time.Time
 	st      *store.Store
+	rdb     redis.UniversalClient
+	prefix  string
 	bot     *bot.Bot
 	effects *booking.Effects
 	runner  *remind.Runner
@@ -60,7 +64,7 @@ func newSenior(t *testing.T, now time.Time) *senior {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &senior{t: t, ctx: ctx, now: now, st: st, cat: cat, number: "+46701234567", file: schedules.Sample}
+	s := &senior{t: t, ctx: ctx, now: now, st: st, rdb: rdb, prefix: prefix, cat: cat, number: "+46701234567", file: schedules.Sample}
 	sched, err := schedule.NewHolder(schedules.SampleName, func() ([]byte, error) { return s.file, nil })
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +79,7 @@ func newSenior(t *testing.T, now time.Time) *senior {
 	s.bot = bot.New(eng, st, clock, log)
 	s.effects = booking.New(sched, st, 0)
 	s.effects.Register(s.bot)
-	if s.runner, err = remind.NewRunner(st, []string{message.SMS}, clock, log, prometheus.NewRegistry()); err != nil {
+	if s.runner, err = remind.NewRunner(st, remind.Ticks{Source: st, Handler: s.bot}, []string{message.SMS}, clock, log, prometheus.NewRegistry()); err != nil {
 		t.Fatal(err)
 	}
 	if s.outbox, err = st.Outbox(ctx, message.SMS, "test"); err != nil {
@@ -129,6 +133,16 @@ func (s *senior) tick(at time.Time) []string {
 		s.t.Fatal(err)
 	}
 	return s.drain()
+}
+
+// stream reads a stream's payloads, as the reports will.
+func (s *senior) stream(name string) ([]string, error) {
+	entries, err := s.rdb.XRange(s.ctx, s.prefix+"gb:"+name, "-", "+").Result()
+	var out []string
+	for _, e := range entries {
+		out = append(out, fmt.Sprint(e.Values["m"]))
+	}
+	return out, err
 }
 
 func (s *senior) bookings() []flow.Booking {
@@ -206,6 +220,52 @@ func TestSeniorBooksBySMSAndAnswersTheReminders(t *testing.T) {
 	}
 	if n, _ := s.st.PendingReminders(s.ctx); n != 0 {
 		t.Fatalf("%d reminders left", n)
+	}
+	if n, _ := s.st.PendingTicks(s.ctx); n != 0 {
+		t.Fatalf("%d follow-ups left of a cancelled booking", n)
+	}
+}
+
+// TestFollowUpTheDayAfter: the morning after the session the scheduler's tick asks
+// the senior how it went, wherever the conversation was; the answer is feedback
+// about the session. A second delivery of the same tick (a replica that died after
+// handling it) asks nothing twice.
+func TestFollowUpTheDayAfter(t *testing.T) {
+	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
+	s.send("hej")
+	s.send("1")
+	s.send("8")
+	s.send("1")
+	b := s.bookings()[0]
+	found, _ := s.sched.Find(b.Key, s.now)
+	end := found.Occurrences[0].End
+	if n, _ := s.st.PendingTicks(s.ctx); n != 1 {
+		t.Fatalf("%d follow-ups scheduled, want 1", n)
+	}
+	s.send("min plan") // the conversation moves on
+	s.now = end.Add(12 * time.Hour)
+	if n, err := s.runner.DeliverTicks(s.ctx); err != nil || n != 0 {
+		t.Fatalf("delivered %d (%v) the evening of the session", n, err)
+	}
+	s.tick(end.Add(12 * time.Hour)) // the reminders were due before the session: out of the way
+	morning := time.Date(end.Year(), end.Month(), end.Day()+1, 10, 0, 0, 0, end.Location())
+	s.now = morning
+	if n, err := s.runner.DeliverTicks(s.ctx); err != nil || n != 1 {
+		t.Fatalf("delivered %d (%v) the morning after", n, err)
+	}
+	got := s.drain()
+	if len(got) != 1 || got[0] != "Du träffade en guide i går. Fick du den hjälp du behövde?\n1. Ja\n2. Nej" {
+		t.Fatalf("follow-up %q", got)
+	}
+	if got := s.send("1"); len(got) != 1 || !strings.HasPrefix(got[0], "Vad roligt att höra.") {
+		t.Fatalf("answer: %q", got)
+	}
+	fb, err := s.stream("feedback")
+	if err != nil || len(fb) != 1 || !strings.Contains(fb[0], `"about":"session"`) || !strings.Contains(fb[0], `"rating":"yes"`) {
+		t.Fatalf("feedback %v %v", fb, err)
+	}
+	if n, _ := s.st.PendingTicks(s.ctx); n != 0 {
+		t.Fatalf("%d ticks left after delivery", n)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/flow"
@@ -16,7 +17,10 @@ import (
 // book claims a seat at the session the effect names and schedules its reminders,
 // one set per meeting it covers, in the participant's language and channel.
 func (e *Effects) book(ctx context.Context, t *bot.Turn, eff flow.Effect) (string, error) {
-	key := eff.Args["arg"]
+	key := eff.Args["session"]
+	if key == "" {
+		key = eff.Args["arg"] // {book: $session}
+	}
 	found, ok := e.sessions.Find(key, t.Now)
 	if !ok {
 		return outcomeGone, nil
@@ -33,9 +37,17 @@ func (e *Effects) book(ctx context.Context, t *bot.Turn, eff flow.Effect) (strin
 			b.Reminders = append(b.Reminders, id)
 		}
 	}
+	last := found.Occurrences[len(found.Occurrences)-1]
+	var ticks []store.Tick
+	if step := eff.Args[flow.FollowUpArg]; step != "" {
+		id := t.Participant + "|" + key + "|follow-up"
+		ticks = append(ticks, store.Tick{ID: id, Participant: t.Participant, Channel: t.In.Channel,
+			Address: t.In.Address, Step: step, Due: followUpAt(last.End)})
+		b.Ticks = append(b.Ticks, id)
+	}
 	out, err := e.seats.Book(ctx, store.BookingRequest{Participant: t.Participant, Booking: b,
-		Ends: found.Occurrences[len(found.Occurrences)-1].End, Capacity: found.Capacity,
-		MaxOpen: e.maxOpen, Now: t.Now, Reminders: reminders})
+		Ends: last.End, Capacity: found.Capacity, MaxOpen: e.maxOpen, Now: t.Now,
+		Reminders: reminders, Ticks: ticks})
 	if err != nil {
 		return "", fmt.Errorf("book %s: %w", key, err)
 	}
@@ -44,6 +56,15 @@ func (e *Effects) book(ctx context.Context, t *bot.Turn, eff flow.Effect) (strin
 		t.Commit.Appends = append(t.Commit.Appends, event(t, "book", key))
 	}
 	return string(out), nil
+}
+
+// followUpHour is when, on the day after a session, its follow-up asks how it went:
+// mid-morning at the venue, well outside anyone's quiet hours.
+const followUpHour = 10
+
+// followUpAt is followUpHour on the day after end, at the venue (end's location).
+func followUpAt(end time.Time) time.Time {
+	return time.Date(end.Year(), end.Month(), end.Day()+1, followUpHour, 0, 0, 0, end.Location())
 }
 
 // Reminder is the message that reminds a participant of o: where and when, and

@@ -48,7 +48,7 @@ func TestBookingOutcomes(t *testing.T) {
 		t.Fatalf("pick option %+v", l)
 	}
 	s, r, effects = step(t, eng, s, text("2"))
-	if len(effects) != 1 || effects[0].Kind != "book" || effects[0].Args["arg"] != "email-course" || !effects[0].Await {
+	if len(effects) != 1 || effects[0].Kind != "book" || effects[0].Args["session"] != "email-course" || effects[0].Args["follow_up"] != "sessions.followup" || !effects[0].Await {
 		t.Fatalf("effects %+v", effects)
 	}
 	if s.Step != "sessions.book" || len(r.Options) != 0 {
@@ -95,7 +95,7 @@ func TestSMSBookingByNumbers(t *testing.T) {
 	}
 	s, _, _ = step(t, eng, s, text("2"))
 	_, _, effects := step(t, eng, s, text("1"))
-	if len(effects) != 1 || effects[0].Args["arg"] != "email-course" {
+	if len(effects) != 1 || effects[0].Args["session"] != "email-course" {
 		t.Fatalf("the second page's 1 booked %+v", effects)
 	}
 }
@@ -172,5 +172,35 @@ func TestReminderAnswers(t *testing.T) {
 	begun.Bookings[1].Start = now0.Unix()
 	if s, _, effects := step(t, eng, begun, text("1")); len(effects) != 0 || s.Step == "main.menu" {
 		t.Fatalf("a reminder of a begun session took the 1: %+v at %s", effects, s.Step)
+	}
+}
+
+// TestFollowUpTick: a scheduled tick takes the conversation to its step from
+// wherever it is, without counting as the participant showing up; one for nobody,
+// or for a step the flows no longer have, does nothing.
+func TestFollowUpTick(t *testing.T) {
+	eng, _ := bookingEngine(t, "sms")
+	tick := flow.Input{Kind: flow.Tick, Step: "sessions.followup"}
+	s := at("intake.topic", "sv")
+	s.LastSeen = 7
+	got, r, _ := step(t, eng, s, tick)
+	expect{step: "sessions.followup", texts: []string{"followup.question"}, opts: 2}.check(t, "tick", got, r)
+	if got.LastSeen != 7 {
+		t.Fatalf("LastSeen %d after a tick, want it left at 7", got.LastSeen)
+	}
+	for name, tc := range map[string]struct {
+		s  flow.State
+		in flow.Input
+	}{
+		"nobody":       {flow.State{}, tick},
+		"unknown step": {at("main.menu", "sv"), flow.Input{Kind: flow.Tick, Step: "gone.step"}},
+	} {
+		if got, r, _ := step(t, eng, tc.s, tc.in); !r.Empty() || got.Step != tc.s.Step {
+			t.Fatalf("%s: went to %q saying %v", name, got.Step, ids(r))
+		}
+	}
+	_, _, effects := step(t, eng, got, text("nej"))
+	if len(effects) != 1 || effects[0].Kind != "feedback" || effects[0].Args["about"] != "session" || effects[0].Args["rating"] != "no" {
+		t.Fatalf("effects %+v", effects)
 	}
 }

@@ -162,6 +162,9 @@ func (c *checker) step(f *Flow, name string, st *Step) {
 		}
 	}
 	for _, a := range append(append(append([]Action{}, st.Do...), st.Then...), optionActions(st)...) {
+		if target, ok := a.Args[FollowUpArg]; ok {
+			c.target(at, f, target)
+		}
 		if a.Kind == "start" {
 			found := false
 			for _, other := range c.flows {

@@ -63,6 +63,11 @@ type SessionLine struct {
 	End     string       `json:"e"`
 }
 
+// FollowUpArg names, in an action's arguments, the step a follow-up tick leads to
+// ({book: {session: $session, follow_up: followup}}); the engine resolves it to a
+// full step key like a goto.
+const FollowUpArg = "follow_up"
+
 // sessionsShown is how many sessions one reply lists unless Config.SessionsShown
 // says otherwise for the channel.
 const sessionsShown = 3
@@ -240,7 +245,9 @@ var ErrLoop = errors.New("flow: too many steps without input")
 // the returned state shares what it did not change.
 func (e *Engine) Step(s State, in Input, now time.Time) (State, Reply, []Effect, error) {
 	r := run{e: e, s: s, now: now}
-	r.s.LastSeen = now.Unix()
+	if in.Kind != Tick { // the scheduler's nudge is not the participant showing up
+		r.s.LastSeen = now.Unix()
+	}
 	err := r.handle(in)
 	r.reply.Lang = r.s.Lang
 	return r.s, r.reply, r.effects, err
@@ -260,6 +267,16 @@ type run struct {
 
 func (r *run) handle(in Input) error {
 	e := r.e
+	if in.Kind == Tick && in.Step != "" {
+		// A follow-up the flows scheduled goes where it says, wherever the
+		// conversation is; one for a participant who is no more, or for a step the
+		// flows no longer have, does nothing.
+		if r.s.Step == "" || e.steps[in.Step] == nil {
+			return nil
+		}
+		r.from = r.s.Step
+		return r.enter(in.Step)
+	}
 	cur := e.steps[r.s.Step]
 	if cur == nil || cur.End {
 		// A new participant, one whose conversation ended, or one whose step no longer
@@ -628,9 +645,12 @@ func (r *run) act(actions []Action) (redirect string) {
 				kept = kept[len(kept)-maxFeedback+1:]
 			}
 			r.s.Feedback = append(kept[:len(kept):len(kept)], fb)
-			r.effects = append(r.effects, Effect{Kind: "feedback", Args: map[string]string{
-				"rating": fb.Rating, "comment": fb.Comment, "lang": fb.Lang,
-				"at": strconv.FormatInt(fb.At, 10)}})
+			args := map[string]string{"rating": fb.Rating, "comment": fb.Comment, "lang": fb.Lang,
+				"at": strconv.FormatInt(fb.At, 10)}
+			if about := r.expand(a.Args["about"]); about != "" {
+				args["about"] = about // what was rated: a session's follow-up says "session"
+			}
+			r.effects = append(r.effects, Effect{Kind: "feedback", Args: args})
 		case "handoff":
 			r.effects = append(r.effects, Effect{Kind: "handoff", Args: map[string]string{
 				"reason": r.expand(a.Arg), "lang": r.s.Lang}})
@@ -640,6 +660,11 @@ func (r *run) act(actions []Action) (redirect string) {
 			args := map[string]string{}
 			for k, v := range a.Args {
 				args[k] = r.expand(v)
+			}
+			if target, ok := args[FollowUpArg]; ok {
+				if c := r.e.steps[r.s.Step]; c != nil {
+					args[FollowUpArg] = resolve(c.flow, target)
+				}
 			}
 			if a.Arg != "" {
 				args["arg"] = r.expand(a.Arg)

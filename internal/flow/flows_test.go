@@ -291,6 +291,18 @@ func TestWalkEveryStep(t *testing.T) {
 				if len(r.Options) != 0 {
 					t.Errorf("%s %q: options shown while awaiting at %s", s.Step, in, next.Step)
 				}
+				for _, a := range ast.Do {
+					// The follow-up the effect schedules comes back later as a tick.
+					if target, ok := a.Args[flow.FollowUpArg]; ok {
+						if !strings.Contains(target, ".") {
+							target = strings.SplitN(next.Step, ".", 2)[0] + "." + target
+						}
+						after, r, _ := step(t, eng, next, flow.Input{Kind: flow.Tick, Step: target})
+						transitions++
+						markSaid(r)
+						queue = append(queue, visit{after, len(r.Options)})
+					}
+				}
 				for _, outcome := range append(slices.Sorted(maps.Keys(ast.Await)), "unexpected") {
 					after, r, _ := step(t, eng, next, flow.Input{Kind: flow.Result, Option: outcome})
 					transitions++

@@ -31,8 +31,10 @@ type Booking struct {
 	Key   string      `json:"k"`
 	Start int64       `json:"t"` // Unix seconds; a booking is open until it starts
 	Line  SessionLine `json:"l"`
-	// Reminders are the ids of its reminders, so a cancel removes them.
+	// Reminders and Ticks are the ids of its reminders and follow-ups, so a cancel
+	// removes them.
 	Reminders []string `json:"r,omitempty"`
+	Ticks     []string `json:"f,omitempty"`
 }
 
 // Booked returns the open booking with key, if the participant holds it.

@@ -9,6 +9,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
+
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/store"
 )
 
 // releaseBatch bounds the reminders one round trip moves to the outboxes.
@@ -23,19 +27,42 @@ type Releaser interface {
 	ReleaseDue(ctx context.Context, now time.Time, max int, channels []string) (queued, dropped int, err error)
 }
 
+// TickSource leases due ticks and forgets delivered ones; *store.Store is one.
+type TickSource interface {
+	ClaimTicks(ctx context.Context, now time.Time, lease time.Duration, max int) ([]store.Tick, error)
+	TickDone(ctx context.Context, id string) error
+}
+
+// Handler handles a tick as an inbound message; *bot.Bot is one.
+type Handler interface {
+	Handle(ctx context.Context, in message.Inbound) (duplicate bool, err error)
+}
+
+// Ticks is where the runner finds due ticks and what it hands them to.
+type Ticks struct {
+	Source  TickSource
+	Handler Handler
+}
+
+// tickLease is how long a claimed tick is this replica's: long enough to handle a
+// batch, short enough that a dead replica's ticks come due again on a later tick.
+const tickLease = 2 * time.Minute
+
 // Runner releases the reminders that are due into the outboxes of its channels,
-// from where the outbox delivers them (suppressed participants get nothing there).
+// from where the outbox delivers them (suppressed participants get nothing there),
+// and delivers due ticks to the conversations.
 type Runner struct {
 	st       Releaser
+	ticks    Ticks
 	channels []string
 	now      func() time.Time
 	log      *slog.Logger
 	counted  *prometheus.CounterVec
 }
 
-// NewRunner returns a runner for channels; now is the clock; reg receives
-// guidebot_reminders_total (nil: not registered).
-func NewRunner(st Releaser, channels []string, now func() time.Time, log *slog.Logger, reg prometheus.Registerer) (*Runner, error) {
+// NewRunner returns a runner for channels; ticks may be zero (no follow-ups); now
+// is the clock; reg receives guidebot_reminders_total (nil: not registered).
+func NewRunner(st Releaser, ticks Ticks, channels []string, now func() time.Time, log *slog.Logger, reg prometheus.Registerer) (*Runner, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -48,7 +75,7 @@ func NewRunner(st Releaser, channels []string, now func() time.Time, log *slog.L
 			return nil, fmt.Errorf("remind: register metrics: %w", err)
 		}
 	}
-	return &Runner{st: st, channels: channels, now: now, log: log, counted: c}, nil
+	return &Runner{st: st, ticks: ticks, channels: channels, now: now, log: log, counted: c}, nil
 }
 
 // Tick releases everything due now, a batch at a time.
@@ -67,6 +94,37 @@ func (r *Runner) Tick(ctx context.Context) (queued, dropped int, err error) {
 	}
 }
 
+// DeliverTicks hands every tick due now to the conversations, as an inbound
+// message whose id is the tick's, so a tick delivered twice (a replica that died
+// after handling it) is handled once. A tick whose handling fails stays leased and
+// comes due again.
+func (r *Runner) DeliverTicks(ctx context.Context) (delivered int, err error) {
+	if r.ticks.Source == nil {
+		return 0, nil
+	}
+	for {
+		due, err := r.ticks.Source.ClaimTicks(ctx, r.now(), tickLease, releaseBatch)
+		if err != nil {
+			return delivered, err
+		}
+		for _, t := range due {
+			in := message.Inbound{Channel: t.Channel, Address: t.Address, MsgID: "tick:" + t.ID,
+				Input: flow.Input{Kind: flow.Tick, Step: t.Step}, OnlyIfNotSuppressed: true}
+			if _, err := r.ticks.Handler.Handle(ctx, in); err != nil {
+				r.log.Warn("tick not delivered; it comes due again", "step", t.Step, "err", err)
+				continue
+			}
+			if err := r.ticks.Source.TickDone(ctx, t.ID); err != nil {
+				return delivered, err
+			}
+			delivered++
+		}
+		if len(due) < releaseBatch {
+			return delivered, nil
+		}
+	}
+}
+
 // Run ticks every minute until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
 	c := cron.New(cron.WithLocation(time.UTC))
@@ -79,6 +137,9 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.log.Warn("reminders dropped: their session had begun", "dropped", dropped, "queued", queued)
 		case queued > 0:
 			r.log.Info("reminders released", "queued", queued)
+		}
+		if n, err := r.DeliverTicks(ctx); err != nil {
+			r.log.Warn("ticks not delivered; the next tick tries again", "err", err, "delivered", n)
 		}
 	}); err != nil {
 		return fmt.Errorf("remind: %w", err)

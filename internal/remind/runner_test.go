@@ -63,7 +63,7 @@ func TestThreeReplicasReleaseEachReminderOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	total := make([]int, 3)
 	for i := range 3 {
-		r, err := remind.NewRunner(f.st, channels, func() time.Time { return f.now }, nil, nil)
+		r, err := remind.NewRunner(f.st, remind.Ticks{}, channels, func() time.Time { return f.now }, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +93,7 @@ func TestThreeReplicasReleaseEachReminderOnce(t *testing.T) {
 func TestReleaseOnlyWhatIsDueAndDropWhatIsLate(t *testing.T) {
 	f := newFixture(t)
 	f.schedule(t, 4, f.now.Add(time.Minute), f.now.Add(2*time.Hour)) // not yet due
-	r, err := remind.NewRunner(f.st, channels, func() time.Time { return f.now }, nil, nil)
+	r, err := remind.NewRunner(f.st, remind.Ticks{}, channels, func() time.Time { return f.now }, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func BenchmarkRelease(b *testing.B) {
 	before := usedMemory(b, f)
 	f.schedule(b, b.N, f.now.Add(-time.Minute), f.now.Add(time.Hour))
 	perReminder := float64(usedMemory(b, f)-before) / float64(b.N)
-	r, err := remind.NewRunner(f.st, channels, func() time.Time { return f.now }, nil, nil)
+	r, err := remind.NewRunner(f.st, remind.Ticks{}, channels, func() time.Time { return f.now }, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

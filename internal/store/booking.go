@@ -48,14 +48,16 @@ type BookingRequest struct {
 	MaxOpen     int       // open bookings a participant may hold
 	Now         time.Time
 	Reminders   []Reminder
+	Ticks       []Tick // follow-ups after the session
 }
 
 // bookScript drops the participant's bookings that have begun, then claims a seat
 // unless they hold this one already, hold MaxOpen, or the session is full; with the
-// seat it keeps the booking and schedules its reminders, all or nothing.
-// KEYS: bookings, booked, roster, remindDue, remindData.
+// seat it keeps the booking and schedules its reminders and ticks, all or nothing.
+// KEYS: bookings, booked, roster, remindDue, remindData, tickDue, tickData.
 // ARGV: participant, key, capacity, max open, now (s), start (s), roster expiry (s),
-// booking JSON, then id, due (ms), data for each reminder.
+// booking JSON, the number of reminders, then id, due (ms), data for each reminder
+// and then for each tick.
 var bookScript = redis.NewScript(`
 for _, k in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])) do
   redis.call('HDEL', KEYS[1], k)
@@ -71,9 +73,12 @@ redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
 redis.call('EXPIREAT', KEYS[3], ARGV[7])
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[8])
 redis.call('ZADD', KEYS[2], ARGV[6], ARGV[2])
-for i = 9, #ARGV, 3 do
-  redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 2])
-  redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[i])
+local ticks = 10 + 3 * tonumber(ARGV[9])
+for i = 10, #ARGV, 3 do
+  local due, data = 4, 5
+  if i >= ticks then due, data = 6, 7 end
+  redis.call('HSET', KEYS[data], ARGV[i], ARGV[i + 2])
+  redis.call('ZADD', KEYS[due], ARGV[i + 1], ARGV[i])
 end
 return 'ok'
 `)
@@ -85,15 +90,22 @@ func (s *Store) Book(ctx context.Context, r BookingRequest) (Outcome, error) {
 		return "", fmt.Errorf("store: book: %w", err)
 	}
 	keys := []string{s.keys.bookings(r.Participant), s.keys.booked(r.Participant),
-		s.keys.roster(r.Booking.Key), s.keys.remindDue(), s.keys.remindData()}
+		s.keys.roster(r.Booking.Key), s.keys.remindDue(), s.keys.remindData(), s.keys.tickDue(), s.keys.tickData()}
 	args := []any{r.Participant, r.Booking.Key, r.Capacity, r.MaxOpen, r.Now.Unix(),
-		r.Booking.Start, r.Ends.Add(rosterKeep).Unix(), string(b)}
+		r.Booking.Start, r.Ends.Add(rosterKeep).Unix(), string(b), len(r.Reminders)}
 	for _, rem := range r.Reminders {
 		data, err := s.reminderData(rem)
 		if err != nil {
 			return "", err
 		}
 		args = append(args, rem.ID, rem.Due.UnixMilli(), data)
+	}
+	for _, t := range r.Ticks {
+		data, err := tickData(t)
+		if err != nil {
+			return "", err
+		}
+		args = append(args, t.ID, t.Due.UnixMilli(), data)
 	}
 	out, err := bookScript.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
@@ -102,9 +114,10 @@ func (s *Store) Book(ctx context.Context, r BookingRequest) (Outcome, error) {
 	return Outcome(out), nil
 }
 
-// cancelScript frees the participant's seat and forgets the booking and its
-// reminders. KEYS: bookings, booked, roster, remindDue, remindData. ARGV:
-// participant, key, reminder ids. It returns 0 when there was no such booking.
+// cancelScript frees the participant's seat and forgets the booking, its reminders
+// and its ticks. KEYS: bookings, booked, roster, remindDue, remindData, tickDue,
+// tickData. ARGV: participant, key, the ids of reminders and ticks. It returns 0
+// when there was no such booking.
 var cancelScript = redis.NewScript(`
 local had = redis.call('HDEL', KEYS[1], ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[2])
@@ -112,17 +125,19 @@ redis.call('HDEL', KEYS[3], ARGV[1])
 for i = 3, #ARGV do
   redis.call('ZREM', KEYS[4], ARGV[i])
   redis.call('HDEL', KEYS[5], ARGV[i])
+  redis.call('ZREM', KEYS[6], ARGV[i])
+  redis.call('HDEL', KEYS[7], ARGV[i])
 end
 return had
 `)
 
-// CancelBooking gives b's seat back at once and removes its reminders. It reports
-// whether the participant held the booking.
+// CancelBooking gives b's seat back at once and removes its reminders and ticks.
+// It reports whether the participant held the booking.
 func (s *Store) CancelBooking(ctx context.Context, participant string, b flow.Booking) (bool, error) {
 	keys := []string{s.keys.bookings(participant), s.keys.booked(participant),
-		s.keys.roster(b.Key), s.keys.remindDue(), s.keys.remindData()}
+		s.keys.roster(b.Key), s.keys.remindDue(), s.keys.remindData(), s.keys.tickDue(), s.keys.tickData()}
 	args := []any{participant, b.Key}
-	for _, id := range b.Reminders {
+	for _, id := range append(slices.Clone(b.Reminders), b.Ticks...) {
 		args = append(args, id)
 	}
 	n, err := cancelScript.Run(ctx, s.rdb, keys, args...).Int()

@@ -140,10 +140,11 @@ func Outbox(channel string) string { return "outbox:" + channel }
 // transcript and the stream entries: all or nothing.
 //
 // KEYS: state, seen, transcript, suppressed, bookings, booked, remindDue, remindData,
-// then np streams to purge, nr rosters to leave, the streams to append to.
+// tickDue, tickData, then np streams to purge, nr rosters to leave, the streams to
+// append to.
 // ARGV: version, data (” forgets), dedupe ttl, transcript cap, transcript ttl,
 // n transcript entries, np, purge marker, unblock, the blocked reason, pending to
-// clear, nr, participant, nm reminder ids; then the reminder ids, the transcript
+// clear, nr, participant, nm reminder and tick ids; then those ids, the transcript
 // entries and the stream payloads.
 var commitScript = redis.NewScript(`
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
@@ -160,11 +161,11 @@ local np = tonumber(ARGV[7])
 local nr = tonumber(ARGV[12])
 local nm = tonumber(ARGV[14])
 local first = 15 + nm
-local streams = 9 + np + nr
+local streams = 11 + np + nr
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1], KEYS[3], KEYS[5], KEYS[6])
   nv = 0
-  for k = 9, 8 + np do
+  for k = 11, 10 + np do
     for _, e in ipairs(redis.call('XRANGE', KEYS[k], '-', '+')) do
       local f = e[2]
       for j = 1, #f, 2 do
@@ -172,10 +173,12 @@ if ARGV[2] == '' then
       end
     end
   end
-  for k = 9 + np, 8 + np + nr do redis.call('HDEL', KEYS[k], ARGV[13]) end
+  for k = 11 + np, 10 + np + nr do redis.call('HDEL', KEYS[k], ARGV[13]) end
   for i = 15, 14 + nm do
     redis.call('ZREM', KEYS[7], ARGV[i])
     redis.call('HDEL', KEYS[8], ARGV[i])
+    redis.call('ZREM', KEYS[9], ARGV[i])
+    redis.call('HDEL', KEYS[10], ARGV[i])
   end
 else
   redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
@@ -222,12 +225,12 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 	if c.Forget {
 		release = c.Release
 		for _, b := range release {
-			reminders = append(reminders, b.Reminders...)
+			reminders = append(append(reminders, b.Reminders...), b.Ticks...)
 		}
 	}
-	keys := make([]string, 0, 8+len(purge)+len(release)+len(c.Appends))
+	keys := make([]string, 0, 10+len(purge)+len(release)+len(c.Appends))
 	keys = append(keys, s.keys.state(c.ID), seenKey, s.keys.transcript(c.ID), s.keys.suppressed(c.ID),
-		s.keys.bookings(c.ID), s.keys.booked(c.ID), s.keys.remindDue(), s.keys.remindData())
+		s.keys.bookings(c.ID), s.keys.booked(c.ID), s.keys.remindDue(), s.keys.remindData(), s.keys.tickDue(), s.keys.tickData())
 	for _, p := range purge {
 		keys = append(keys, s.keys.stream(p))
 	}
