@@ -319,3 +319,98 @@ func TestServeTelegramReceivesWhenCommandMenusAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestServeSeniorGetsTheReminderAndAnswers: with the real clock and a schedule of one
+// course two hours ahead whose venue reminds two hours before, a senior on SMS lists
+// the sessions, books by numbers, gets the reminder from the cron tick of the very
+// minute it is due (at most about a minute's wait), and answers it with 1.
+func TestServeSeniorGetsTheReminderAndAnswers(t *testing.T) {
+	bin := buildBinary(t)
+	tw := smstest.NewServer(t, sid, auth)
+	stockholm, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(stockholm)
+	// The reminder comes due on the next minute's cron tick, with time to book first.
+	due := now.Truncate(time.Minute).Add(time.Minute)
+	if due.Sub(now) < 15*time.Second {
+		due = due.Add(time.Minute)
+	}
+	start := due.Add(2 * time.Hour)
+	quiet := now.Add(6 * time.Hour) // quiet hours well away from the reminder
+	file := filepath.Join(t.TempDir(), "schedule.yaml")
+	schedule := fmt.Sprintf(`programme: Reminder test
+quiet_hours: {from: "%s", to: "%s"}
+venues:
+  - id: hall
+    name: Träffpunkt Bergsgården
+    address: Bergsvägen 3, Karlskoga
+    timezone: Europe/Stockholm
+    reminders: [2h]
+sessions:
+  - id: bankid-course
+    venue: hall
+    kind: course
+    title: BankID
+    seats: 4
+    dates: ["%s"]
+    length: 1h
+`, quiet.Format("15:04"), quiet.Add(time.Hour).Format("15:04"), start.Format("2006-01-02 15:04"))
+	if err := os.WriteFile(file, []byte(schedule), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	public := "http://" + addr
+	startServe(t, bin, addr, map[string]string{
+		"REDIS_URL": redisURL(t), "PUBLIC_URL": public, "SCHEDULE_FILE": file, "SMS_RATE": "0",
+		"TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth, "TWILIO_FROM": "+46700000000",
+		"TWILIO_API_URL": tw.URL,
+	})
+	number := fmt.Sprintf("+4670%07d", rand.IntN(1e7))
+	sent := 0
+	say := func(body string) string {
+		t.Helper()
+		sent++
+		n := len(tw.MessagesTo(number))
+		form := url.Values{"MessageSid": {fmt.Sprintf("SM%032d", sent)}, "AccountSid": {sid}, "From": {number},
+			"To": {"+46700000000"}, "Body": {body}, "NumMedia": {"0"}}
+		resp, err := http.DefaultClient.Do(smstest.Webhook(public+"/sms/inbound", public+"/sms/inbound", auth, form))
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%q: %v %v", body, resp, err)
+		}
+		resp.Body.Close()
+		waitFor(t, "the reply to "+body, func() bool { return len(tw.MessagesTo(number)) > n })
+		return tw.MessagesTo(number)[n]
+	}
+	say("hej")
+	say("1") // svenska
+	listed := say("8")
+	line := "BankID, Träffpunkt Bergsgården, Bergsvägen 3, Karlskoga"
+	if !strings.Contains(listed, line) || !strings.Contains(listed, "1. Boka den") {
+		t.Fatalf("the sessions: %q", listed)
+	}
+	if got := say("1"); !strings.HasPrefix(got, "Du är bokad.") {
+		t.Fatalf("booking: %q", got)
+	}
+	if time.Now().After(due) {
+		t.Skipf("booking took until after the reminder was due (%v): nothing to wait for", due)
+	}
+	n := len(tw.MessagesTo(number))
+	deadline := due.Add(30 * time.Second)
+	for len(tw.MessagesTo(number)) == n {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reminder by %v (due %v)", deadline.Format(time.TimeOnly), due.Format(time.TimeOnly))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	reminder := tw.MessagesTo(number)[n]
+	want := "Påminnelse: " + start.Format("2") + " "
+	if !strings.Contains(reminder, "Påminnelse: ") || !strings.Contains(reminder, "kl. "+start.Format("15:04")+", "+line) ||
+		!strings.HasSuffix(reminder, "1. Ja, jag kommer\n2. Nej, avboka") {
+		t.Fatalf("reminder %q (want it to name %q, the place and the time)", reminder, want)
+	}
+	if got := say("1"); got != "Tack! Vi ses där." {
+		t.Fatalf("answering 1: %q", got)
+	}
+}
