@@ -367,3 +367,27 @@ func TestFaultyBotAPILosesNothing(t *testing.T) {
 	}
 	t.Logf("%d delivered once each, in order, through %d 502s and the hung calls", chats*each, failed)
 }
+
+// TestReminderButtonsNameTheirBooking: a reminder's buttons carry its booking in
+// their callback data, so a press answers that booking even after a later reminder,
+// and the press decodes back to the step and answer the engine takes.
+func TestReminderButtonsNameTheirBooking(t *testing.T) {
+	e := newEnv(t)
+	const key = "library-saturday@2026-12-05T11:00"
+	msg := message.Outbound{To: "42", Participant: message.ParticipantID(message.Telegram, "42"), Reply: flow.Reply{
+		Lang:    "en",
+		Texts:   []flow.Message{{ID: "remind.gone"}},
+		Options: []flow.Choice{{ID: flow.RemindYes, Label: "remind.yes"}, {ID: flow.RemindNo, Label: "remind.no"}},
+		Step:    flow.RemindStep + key,
+	}}
+	if err := e.a.Sender().Send(e.ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"inline_keyboard":[[{"text":"Yes, I am coming","callback_data":"remind:` + key + `|yes"}],[{"text":"No, cancel","callback_data":"remind:` + key + `|no"}]]}`
+	if got := e.fake.Calls("sendMessage")[0].Params["reply_markup"]; got != want {
+		t.Fatalf("reply_markup\n got %s\nwant %s", got, want)
+	}
+	if step, option := e.a.decodeCallback("remind:" + key + "|yes"); step != flow.RemindStep+key || option != flow.RemindYes {
+		t.Fatalf("decoded %q %q", step, option)
+	}
+}
