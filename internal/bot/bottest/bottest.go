@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/flows"
+	"github.com/guidebot/guidebot/internal/booking"
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/flow"
@@ -65,5 +66,7 @@ func On(t testing.TB, rdb redis.UniversalClient, prefix string, now func() time.
 	}
 	st := store.New(rdb, store.Options{Prefix: prefix})
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return Env{Bot: bot.New(eng, st, now, quiet), Store: st, Catalog: cat, Redis: rdb, Prefix: prefix}
+	b := bot.New(eng, st, now, quiet)
+	booking.New(sched, st, booking.DefaultMaxOpen).Register(b)
+	return Env{Bot: b, Store: st, Catalog: cat, Redis: rdb, Prefix: prefix}
 }

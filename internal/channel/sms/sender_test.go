@@ -12,11 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guidebot/guidebot/internal/booking"
+	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
+	"github.com/guidebot/guidebot/internal/schedule"
+	"github.com/guidebot/guidebot/schedules"
 )
 
 func outbound(to string, ids ...string) message.Outbound {
@@ -316,4 +320,56 @@ func TestDeliveryLogsNoPhoneNumber(t *testing.T) {
 			t.Fatalf("a phone number reached the logs:\n%s", logs)
 		}
 	}
+}
+
+// TestBookingFitsAnSMSInEveryLanguage: a senior books the session shown, opens "My
+// bookings", cancels it, and gets a reminder, in each language: every reply within
+// three SMS parts.
+func TestBookingFitsAnSMSInEveryLanguage(t *testing.T) {
+	e := newEnv(t)
+	sched, err := schedule.Parse(schedules.SampleName, schedules.Sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	longest := longestOccurrence(sched, e.clock.Now())
+	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} { // the language list's order
+		from := fmt.Sprintf("+467012303%02d", i)
+		e.exchange(from, "hej")
+		e.exchange(from, strconv.Itoa(i+1))
+		e.exchange(from, "8")
+		for _, step := range []struct{ say, want string }{
+			{"1", "booking.ok"},              // book the session shown
+			{"1", "bookings.header"},         // My bookings
+			{"1", "bookings.confirm_cancel"}, // Cancel it
+			{"1", "bookings.cancelled"},      // yes
+		} {
+			got := e.exchange(from, step.say)
+			if len(got) != 1 || !strings.Contains(got[0], firstLine(e.render(lang, step.want))) {
+				t.Fatalf("%s %q: %q, want %s", lang, step.say, got, step.want)
+			}
+			if enc, parts := sms.Segments(got[0]); parts > 3 {
+				t.Errorf("%s, %s: %d %s parts, over the budget of 3:\n%s", lang, step.want, parts, enc, got[0])
+			}
+		}
+		reminder := channel.PlainText(e.cat, message.Outbound{Reply: booking.Reminder(lang, longest)})
+		if enc, parts := sms.Segments(reminder); parts > 3 {
+			t.Errorf("%s reminder: %d %s parts, over the budget of 3:\n%s", lang, parts, enc, reminder)
+		}
+	}
+}
+
+// longestOccurrence is the next occurrence with the longest venue name and address.
+func longestOccurrence(s *schedule.Schedule, now time.Time) schedule.Occurrence {
+	var best schedule.Occurrence
+	for _, o := range s.Next(now, 50, nil) {
+		if l := o.Line(); best.Session == nil || len(l.Venue)+len(l.Address) > len(best.Line().Venue)+len(best.Line().Address) {
+			best = o
+		}
+	}
+	return best
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
