@@ -61,7 +61,8 @@ func TestBookingOutcomes(t *testing.T) {
 	}{
 		{"ok", true, expect{step: "sessions.booked", texts: []string{"booking.ok", "sessions.item"}, opts: 2}},
 		{"already", true, expect{step: "sessions.already", texts: []string{"booking.already", "sessions.item"}, opts: 2}},
-		{"full", false, expect{step: "sessions.list", texts: []string{"booking.full", "sessions.header", "sessions.item", "sessions.item"}, opts: 5}},
+		// Full: the others are offered, not the full one again.
+		{"full", false, expect{step: "sessions.full", texts: []string{"booking.full", "sessions.header", "sessions.item"}, opts: 4}},
 		{"limit", false, expect{step: "sessions.mine", texts: []string{"booking.limit", "bookings.none"}, opts: 2}},
 		{"gone", false, expect{step: "sessions.list", texts: []string{"booking.failed", "sessions.header", "sessions.item", "sessions.item"}, opts: 5}},
 	} {
@@ -72,6 +73,9 @@ func TestBookingOutcomes(t *testing.T) {
 			}
 			got, r, _ := step(t, eng, waiting, result(tc.outcome))
 			tc.want.check(t, tc.outcome, got, r)
+			if tc.outcome == "full" && r.Texts[2].Params["Venue"] == bookable[1].Venue {
+				t.Fatalf("the full session offered again: %+v", r.Texts[2])
+			}
 			if tc.booked && r.Texts[1].Params["Venue"] != bookable[1].Venue {
 				t.Fatalf("shows %+v, want the booked session", r.Texts[1])
 			}

@@ -515,11 +515,11 @@ func (r *run) sayStep(s Say) {
 		r.showData()
 		return
 	case "sessions":
-		r.showSessions(0)
+		r.showSessions(0, r.expand(s.Params["except"]))
 		return
 	case "more_sessions":
 		page, _ := strconv.Atoi(r.s.Vars[sessionsPageVar])
-		r.showSessions(page + 1)
+		r.showSessions(page+1, "")
 		return
 	case "bookings":
 		r.showBookings()
@@ -585,15 +585,21 @@ func (r *run) showData() {
 }
 
 // showSessions lists a page of the next sessions in the participant's language, with
-// weekday and month names from the locale.
-func (r *run) showSessions(page int) {
+// weekday and month names from the locale; except leaves one out (the one that was
+// full), so the list offers the others.
+func (r *run) showSessions(page int, except string) {
 	n := sessionsShown
 	if v, ok := r.e.cfg.SessionsShown[r.s.Channel]; ok && v > 0 {
 		n = v
 	}
 	var lines []SessionLine
 	if r.e.cfg.Sessions != nil {
-		lines = r.e.cfg.Sessions.Upcoming(r.s.Lang, r.now, (page+1)*n)
+		for _, l := range r.e.cfg.Sessions.Upcoming(r.s.Lang, r.now, (page+1)*n+1) {
+			if l.Key != except || except == "" {
+				lines = append(lines, l) // a copy: the lister's slice is not ours to change
+			}
+		}
+		lines = lines[:min(len(lines), (page+1)*n)]
 	}
 	r.setVar(sessionsPageVar, strconv.Itoa(page))
 	var items []pickItem
