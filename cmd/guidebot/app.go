@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -18,6 +19,7 @@ import (
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/handoff"
 	"github.com/guidebot/guidebot/internal/i18n"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/schedule"
@@ -77,6 +79,8 @@ type app struct {
 	now      func() time.Time
 	schedule *schedule.Holder
 	bookings *booking.Effects
+	// handoff routes Telegram messages: guides to their console, others to the bot.
+	handoff *handoff.Service
 }
 
 func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, level slog.Level) (*app, error) {
@@ -113,8 +117,15 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	b := bot.New(engine, st, time.Now, log)
 	bookings := booking.New(sched, st, booking.DefaultMaxOpen)
 	bookings.Register(b)
+	var guidesChat string
+	if cfg.Telegram.GuidesChatID != 0 {
+		guidesChat = strconv.FormatInt(cfg.Telegram.GuidesChatID, 10)
+	}
+	guides := handoff.New(st, b, c.catalog, handoff.Options{GuidesChat: guidesChat, DefaultLang: cfg.DefaultLang,
+		Now: time.Now, Log: log})
+	guides.Register(b)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
-		bot: b, bookings: bookings,
+		bot: b, bookings: bookings, handoff: guides,
 	}, nil
 }

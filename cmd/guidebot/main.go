@@ -11,11 +11,13 @@ import (
 	"syscall"
 )
 
-const usage = `usage: guidebot [serve | chat [--lang CODE] | check]
+const usage = `usage: guidebot [serve | chat [--lang CODE] | check | guide invite [--role coordinator]]
 
   serve   run the service (the default)
   chat    talk to the flows in this terminal: one message per line on standard input
   check   validate flows, locales and SMS lengths (--sms lists them, --sms-budget N)
+  guide   invite: print a one-time code (valid 7 days) that a guide redeems by
+          sending /guide CODE to the bot in a private Telegram chat
   health  ask a running service on HTTP_ADDR for /healthz (the Docker HEALTHCHECK)
 `
 
@@ -41,6 +43,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return check(args, getenv, stdout, stderr)
 	case "health":
 		err = health(ctx, getenv)
+	case "guide":
+		err = guide(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

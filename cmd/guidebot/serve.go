@@ -65,7 +65,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		return nil
 	}
 	if a.cfg.Telegram.Token != "" {
-		tg, err := telegram.New(a.cfg.Telegram, a.cfg.PublicURL, a.bot, cat, a.now, a.log)
+		tg, err := telegram.New(a.cfg.Telegram, a.cfg.PublicURL, a.handoff, cat, a.now, a.log)
 		if err != nil {
 			return err
 		}

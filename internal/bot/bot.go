@@ -129,7 +129,9 @@ func (b *Bot) step(ctx context.Context, rec store.Record, id string, in message.
 		// The step waits for the effect's outcome: step on with it in the same turn,
 		// so the participant hears how it went in this reply.
 		var more flow.Reply
-		next, more, effects, err = b.engine.Step(next, flow.Input{Kind: flow.Result, Option: outcome}, now)
+		// "queued:3" is the outcome queued with a value the flow may show ($result).
+		name, value, _ := strings.Cut(outcome, ":")
+		next, more, effects, err = b.engine.Step(next, flow.Input{Kind: flow.Result, Option: name, Text: value}, now)
 		if err != nil {
 			return store.Commit{}, fmt.Errorf("bot: step %s: %w", next.Step, err)
 		}

@@ -41,3 +41,6 @@ func builtinEffects() map[string]EffectHandler {
 // HandleEffect makes h handle effects of kind, replacing any handler before it. Call
 // it while wiring, before the bot handles messages.
 func (b *Bot) HandleEffect(kind string, h EffectHandler) { b.effects[kind] = h }
+
+// Effect returns the handler of kind (nil for none), so a new one can wrap it.
+func (b *Bot) Effect(kind string) EffectHandler { return b.effects[kind] }

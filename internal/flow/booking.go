@@ -90,11 +90,17 @@ func pickByButton(items []pickItem, option string) int {
 	return n - 1
 }
 
+// resultVar holds the value an outcome came with ("queued:3" sets $result to 3).
+const resultVar = "result"
+
 // result moves an awaiting step on by the outcome of its effect. A result for a
 // step that awaits nothing (a late one, after the participant moved on) is dropped.
-func (r *run) result(cur *compiled, outcome string) error {
+func (r *run) result(cur *compiled, outcome, value string) error {
 	if len(cur.Await) == 0 {
 		return nil
+	}
+	if value != "" {
+		r.setVar(resultVar, value)
 	}
 	if target, ok := cur.Await[outcome]; ok {
 		return r.enter(resolve(cur.flow, target))
@@ -208,3 +214,29 @@ var (
 
 func weekdayName(w int) string { return weekdays[((w%7)+7)%7] }
 func monthName(m int) string   { return months[((m-1)%12+12)%12] }
+
+// relay passes what the participant writes to the guide who has their ticket, and
+// says nothing: the guide answers. "Forget me" still works; a pressed button of an
+// old menu is dropped, as the menu is not what the guide sees.
+func (r *run) relay(in Input) bool {
+	switch in.Kind {
+	case Text:
+		if strings.TrimSpace(in.Text) == "" {
+			return true // nothing to pass on
+		}
+		t := Normalize(in.Text)
+		if target, ok := r.e.commands[t]; ok && r.e.escapes[target] {
+			return false
+		}
+		if strings.HasPrefix(strings.TrimSpace(in.Text), "/") {
+			word, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(in.Text)[1:]), " ")
+			if r.e.escapes[r.e.slash[word]] {
+				return false
+			}
+		}
+		r.effects = append(r.effects, Effect{Kind: "relay", Args: map[string]string{"text": in.Text, "ticket": r.s.Handoff}})
+	case Media:
+		r.effects = append(r.effects, Effect{Kind: "relay", Args: map[string]string{"media": "1", "ticket": r.s.Handoff}})
+	}
+	return true
+}

@@ -208,3 +208,43 @@ func TestFollowUpTick(t *testing.T) {
 		t.Fatalf("effects %+v", effects)
 	}
 }
+
+// TestHandoffOutcomesAndRelay: the request awaits the handoff's outcome and shows
+// the queue position it came with; while a guide has the ticket, what the
+// participant writes becomes a relay effect and nothing is said, except "forget
+// me", which still works.
+func TestHandoffOutcomesAndRelay(t *testing.T) {
+	eng, _ := bookingEngine(t, "sms")
+	s, _, effects := step(t, eng, at("main.menu", "en"), text("5"))
+	if s.Step != "handoff.request" || len(effects) != 1 || effects[0].Kind != "handoff" || !effects[0].Await {
+		t.Fatalf("at %s, effects %+v", s.Step, effects)
+	}
+	for _, tc := range []struct {
+		outcome, value string
+		want           expect
+	}{
+		{"opened", "3", expect{step: "main.menu", texts: []string{"handoff.requested", "handoff.position", "menu.intro"}, opts: menuOptions}},
+		{"waiting", "2", expect{step: "main.menu", texts: []string{"handoff.waiting", "menu.intro"}, opts: menuOptions}},
+		{"nobody", "1", expect{step: "sessions.list", texts: []string{"handoff.nobody", "sessions.header", "sessions.item", "sessions.item"}, opts: 5}},
+	} {
+		got, r, _ := step(t, eng, s, flow.Input{Kind: flow.Result, Option: tc.outcome, Text: tc.value})
+		tc.want.check(t, tc.outcome, got, r)
+		for _, m := range r.Texts {
+			if p, ok := m.Params["Position"]; ok && p != tc.value {
+				t.Fatalf("%s: position %q, want %q", tc.outcome, p, tc.value)
+			}
+		}
+	}
+	talking := at("cards.bills2", "ar")
+	talking.Handoff, talking.Relay = "12", true
+	for _, in := range []string{"كيف أدفع؟", "1", "menu", "/menu"} {
+		got, r, effects := step(t, eng, talking, text(in))
+		if !r.Empty() || got.Step != "cards.bills2" || len(effects) != 1 || effects[0].Kind != "relay" ||
+			effects[0].Args["text"] != in || effects[0].Args["ticket"] != "12" {
+			t.Fatalf("%q while a guide talks: said %v at %s, effects %+v", in, ids(r), got.Step, effects)
+		}
+	}
+	if got, _, _ := step(t, eng, talking, text("/forget")); got.Step != "privacy.confirm" {
+		t.Fatalf("forget me while a guide talks went to %s", got.Step)
+	}
+}

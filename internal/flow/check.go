@@ -262,6 +262,11 @@ func (c *checker) reachable() {
 		for _, cmd := range f.Commands {
 			queue = append(queue, resolve(f, cmd.Goto))
 		}
+		for name, st := range f.Steps {
+			if st.Entry {
+				queue = append(queue, f.Name+"."+name)
+			}
+		}
 	}
 	for len(queue) > 0 {
 		k := queue[0]

@@ -17,7 +17,8 @@ type commandOutcome struct {
 var commandOutcomes = []commandOutcome{
 	{"keyword.menu", expect{step: "main.menu", texts: []string{"menu.intro"}, opts: menuOptions}, ""},
 	{"keyword.language", expect{step: "welcome.language", texts: []string{"language.choose"}, opts: 8}, ""},
-	{"keyword.guide", expect{step: "main.menu", texts: []string{"handoff.requested", "menu.intro"}, opts: menuOptions}, "handoff"},
+	// The handoff awaits its outcome (the queue position), which the bot feeds back.
+	{"keyword.guide", expect{step: "handoff.request", texts: []string{}, opts: 0}, "handoff"},
 	{"keyword.help", expect{step: "main.menu", texts: []string{"help.text", "menu.intro"}, opts: menuOptions}, ""},
 	{"keyword.plan", expect{step: "plan.show", texts: []string{"plan.empty", "plan.next"}, opts: 3}, ""},
 	{"keyword.forget", expect{step: "privacy.confirm", texts: []string{"privacy.confirm"}, opts: 2}, ""},
@@ -96,7 +97,7 @@ func TestSlashCommandsAndZero(t *testing.T) {
 		{"/help@guidebot", expect{step: "main.menu", texts: []string{"help.text", "menu.intro"}, opts: menuOptions}},
 		{"/plan", expect{step: "plan.show", texts: []string{"plan.empty", "plan.next"}, opts: 3}},
 		{"/forget", expect{step: "privacy.confirm", texts: []string{"privacy.confirm"}, opts: 2}},
-		{"/guide", expect{step: "main.menu", texts: []string{"handoff.requested", "menu.intro"}, opts: menuOptions}},
+		{"/guide", expect{step: "handoff.request", texts: []string{}, opts: 0}},
 		{"/nosuchcommand", expect{step: "cards.bills2", texts: []string{"reprompt.choice"}, opts: 2}},
 	}
 	for _, tc := range tests {

@@ -63,6 +63,9 @@ type SessionLine struct {
 	End     string       `json:"e"`
 }
 
+// forgetWords are the words of "forget me", which work even while a guide talks.
+const forgetWords = "keyword.forget"
+
 // FollowUpArg names, in an action's arguments, the step a follow-up tick leads to
 // ({book: {session: $session, follow_up: followup}}); the engine resolves it to a
 // full step key like a goto.
@@ -86,6 +89,8 @@ type Engine struct {
 	scripts  map[string]string // language → script
 	langs    map[string]bool
 	starts   map[string]string // flow → its start step's full key
+	// escapes are the steps a command may reach while a guide talks: "forget me".
+	escapes map[string]bool
 }
 
 type compiled struct {
@@ -121,6 +126,7 @@ func New(flows []*Flow, texts Texts, cfg Config) (*Engine, error) {
 		scripts:  map[string]string{},
 		langs:    map[string]bool{},
 		starts:   map[string]string{},
+		escapes:  map[string]bool{},
 	}
 	langs := texts.Languages()
 	for _, l := range langs {
@@ -156,6 +162,9 @@ func New(flows []*Flow, texts Texts, cfg Config) (*Engine, error) {
 			}
 			for _, s := range c.Slash {
 				e.slash[strings.ToLower(s)] = target
+			}
+			if c.Words == forgetWords {
+				e.escapes[target] = true
 			}
 		}
 	}
@@ -294,9 +303,12 @@ func (r *run) handle(in Input) error {
 	}
 	r.from = cur.key
 	if in.Kind == Result {
-		return r.result(cur, in.Option)
+		return r.result(cur, in.Option, in.Text)
 	}
 	if (r.s.Pending != "" || in.Kind == Button) && r.reminderAnswer(in) {
+		return nil
+	}
+	if r.s.Relay && r.relay(in) {
 		return nil
 	}
 	if len(cur.Await) > 0 {

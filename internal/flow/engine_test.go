@@ -17,7 +17,7 @@ var menuAnswers = []expect{
 	{step: "cards.list", texts: []string{"cards.list"}, opts: 12},
 	{step: "plan.show", texts: []string{"plan.empty", "plan.next"}, opts: 3},
 	{step: "feedback.rate", texts: []string{"feedback.rate"}, opts: 5},
-	{step: "main.menu", texts: []string{"handoff.requested", "menu.intro"}, opts: menuOptions},
+	{step: "handoff.request", texts: []string{}, opts: 0},
 	{step: "welcome.language", texts: []string{"language.choose"}, opts: 8},
 	{step: "privacy.menu", texts: []string{"privacy.menu"}, opts: 3},
 }

@@ -248,6 +248,13 @@ func TestWalkEveryStep(t *testing.T) {
 		options int // shown with the step: its own and the picks
 	}
 	queue := []visit{{first, len(r.Options)}}
+	for key, st := range w.steps {
+		if st.Entry { // the service takes conversations there: a tick stands for it
+			s, r, _ := step(t, eng, first, flow.Input{Kind: flow.Tick, Step: key})
+			markSaid(r)
+			queue = append(queue, visit{s, len(r.Options)})
+		}
+	}
 	expanded := map[string]bool{}
 	transitions := 0
 	for len(queue) > 0 {

@@ -47,10 +47,13 @@ type Step struct {
 	Pick *Pick `yaml:"pick"`
 	// Await maps each outcome of the effect this step's actions start (a booking:
 	// ok, full, …) to the step it leads to; any other outcome goes to Goto.
-	Await     map[string]string `yaml:"await"`
-	End       bool              `yaml:"end"`
-	Timeout   Duration          `yaml:"timeout"`
-	OnTimeout string            `yaml:"on_timeout"`
+	Await map[string]string `yaml:"await"`
+	End   bool              `yaml:"end"`
+	// Entry marks a step the service takes a conversation to from outside the flows
+	// (the handoff's end), so `check` counts it as reachable.
+	Entry     bool     `yaml:"entry"`
+	Timeout   Duration `yaml:"timeout"`
+	OnTimeout string   `yaml:"on_timeout"`
 
 	Line int `yaml:"-"`
 }

@@ -24,6 +24,11 @@ type State struct {
 	// Pending is the booking key of the last reminder sent and not yet answered:
 	// the next "1" or "2" answers it, wherever the conversation is.
 	Pending string `json:"-"`
+	// Handoff is the participant's open ticket for a guide, "" for none; Relay says
+	// a guide has claimed it: what the participant writes goes to the guide, and the
+	// flows wait until the guide is done.
+	Handoff string `json:"-"`
+	Relay   bool   `json:"-"`
 }
 
 // Booking is a seat the participant holds, as they read it.

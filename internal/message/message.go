@@ -36,6 +36,9 @@ type Inbound struct {
 	MsgID   string // the provider's id, for dedupe; "" when the channel has none
 	Input   flow.Input
 	Media   *Media // kept in the transcript so a guide can see it
+	// Name is the sender's first name where the channel gives one (Telegram): what
+	// a guide is called when they register. The bot keeps no participant's name.
+	Name string
 	// Reachable says the participant can be reached again: a Telegram user who writes
 	// has unblocked the bot, so a "blocked" suppression is lifted in the same commit.
 	Reachable bool

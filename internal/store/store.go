@@ -65,7 +65,7 @@ const pendingField = "r"
 // and reports a message id seen before.
 func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 	pipe := s.rdb.Pipeline()
-	get := pipe.HMGet(ctx, s.keys.state(id), "v", "d", pendingField)
+	get := pipe.HMGet(ctx, s.keys.state(id), "v", "d", pendingField, handoffField)
 	bookings := pipe.HGetAll(ctx, s.keys.bookings(id))
 	suppressed := pipe.Get(ctx, s.keys.suppressed(id))
 	var seen *redis.IntCmd
@@ -80,7 +80,7 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 	}
 	vals := get.Val()
 	rec := Record{Suppressed: suppressed.Val()}
-	if len(vals) == 3 && vals[0] != nil && vals[1] != nil {
+	if len(vals) == 4 && vals[0] != nil && vals[1] != nil {
 		v, _ := vals[0].(string)
 		d, _ := vals[1].(string)
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -92,6 +92,8 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 			return Record{}, fmt.Errorf("store: load %s: %w", id, err)
 		}
 		rec.State.Pending, _ = vals[2].(string)
+		h, _ := vals[3].(string)
+		rec.State.Handoff, rec.State.Relay = splitHandoff(h)
 		bs, err := decodeBookings(bookings.Val())
 		if err != nil {
 			return Record{}, fmt.Errorf("store: load %s: %w", id, err)

@@ -29,6 +29,7 @@ func (a *Adapter) normalise(u *wireUpdate) update {
 		in := message.Inbound{Channel: message.Telegram, Address: strconv.FormatInt(m.Chat.ID, 10), MsgID: msgID}
 		if m.From != nil {
 			in.Input.Lang = m.From.LanguageCode
+			in.Name = m.From.FirstName
 		}
 		if m.Text != "" {
 			in.Input.Kind, in.Input.Text = flow.Text, m.Text
@@ -50,7 +51,7 @@ func (a *Adapter) normalise(u *wireUpdate) update {
 		}
 		step, option := a.decodeCallback(q.Data)
 		out.in = message.Inbound{Channel: message.Telegram, Address: strconv.FormatInt(q.Message.Chat.ID, 10), MsgID: msgID,
-			Input: flow.Input{Kind: flow.Button, Step: step, Option: option, Lang: q.From.LanguageCode}}
+			Input: flow.Input{Kind: flow.Button, Step: step, Option: option, Lang: q.From.LanguageCode}, Name: q.From.FirstName}
 		out.handle = true
 		return out
 	}

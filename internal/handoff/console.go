@@ -1,0 +1,303 @@
+package handoff
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// The console's steps, named by its buttons.
+const (
+	languagesStep = "guide.languages"
+	doneStep      = "guide.done:" // + the ticket id
+	doneLanguages = "done"
+)
+
+// outcomes a guide closes a ticket with; each is labelled guide.outcome.<id>.
+var outcomes = []string{"solved", "booked", "referred", "failed"}
+
+// dedupeTTL is how long a guide's message id is remembered, as the bot does for
+// participants: the provider's retries are not relayed twice.
+const dedupeTTL = 24 * time.Hour
+
+// lastMessages is how many of the participant's messages a guide sees on claiming.
+const lastMessages = 5
+
+// Handle routes one inbound message: a guide's private chat goes to the console,
+// "/guide CODE" from anyone redeems an invite, the guides' group chat is not a
+// participant, and everything else goes to the participant bot.
+func (s *Service) Handle(ctx context.Context, in message.Inbound) (bool, error) {
+	if in.Channel != message.Telegram {
+		return s.bot.Handle(ctx, in)
+	}
+	if s.opt.GuidesChat != "" && in.Address == s.opt.GuidesChat {
+		return false, nil // the guides talk among themselves there
+	}
+	code, redeem := redeemCode(in.Input)
+	g, isGuide, err := s.guide(ctx, in.Address)
+	if err != nil {
+		return false, fmt.Errorf("handoff: %w", err)
+	}
+	if !isGuide && !redeem {
+		return s.bot.Handle(ctx, in)
+	}
+	if in.MsgID != "" {
+		first, err := s.st.FirstTime(ctx, "guide:"+in.Address+":"+in.MsgID, dedupeTTL)
+		if err != nil {
+			return false, fmt.Errorf("handoff: %w", err)
+		}
+		if !first {
+			return true, nil
+		}
+	}
+	if redeem {
+		return false, s.redeem(ctx, in, code, g, isGuide)
+	}
+	return false, s.console(ctx, g, in)
+}
+
+// redeemCode reads "/guide CODE".
+func redeemCode(in flow.Input) (string, bool) {
+	if in.Kind != flow.Text {
+		return "", false
+	}
+	word, rest, _ := strings.Cut(strings.TrimSpace(in.Text), " ")
+	name, _, _ := strings.Cut(strings.ToLower(word), "@")
+	// A bare /guide is a participant asking for one (the flows' command).
+	if name != "/guide" || strings.TrimSpace(rest) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+func (s *Service) redeem(ctx context.Context, in message.Inbound, code string, g store.Guide, isGuide bool) error {
+	lang := s.opt.DefaultLang
+	if l := in.Input.Lang; l != "" && slices.Contains(s.texts.Languages(), l) {
+		lang = l
+	}
+	if isGuide {
+		lang = g.Lang
+	}
+	reply := store.Guide{Chat: in.Address, Lang: lang}
+	role, ok, err := s.st.RedeemInvite(ctx, code)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if !ok || code == "" {
+		return s.say(ctx, reply, "", nil, flow.Message{ID: "guide.bad_code"})
+	}
+	if isGuide {
+		g.Role = strongest(g.Role, role)
+	} else {
+		g = store.Guide{Chat: in.Address, Name: in.Name, Role: role, Lang: lang}
+	}
+	if g.Name == "" {
+		g.Name = "#" + in.Address[max(0, len(in.Address)-4):]
+	}
+	if err := s.saveGuide(ctx, g); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	return s.say(ctx, g, languagesStep, s.languageOptions(), flow.Message{ID: "guide.welcome",
+		Params: map[string]string{"Name": g.Name}}, s.languagesNow(g))
+}
+
+func strongest(a, b string) string {
+	if a == RoleCoordinator || b == RoleCoordinator {
+		return RoleCoordinator
+	}
+	return RoleGuide
+}
+
+// console is a registered guide's message.
+func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound) error {
+	now := s.opt.Now()
+	switch in.Input.Kind {
+	case flow.Button:
+		switch step := in.Input.Step; {
+		case step == languagesStep:
+			return s.toggleLanguage(ctx, g, in.Input.Option)
+		case strings.HasPrefix(step, claimStep):
+			return s.claim(ctx, g, strings.TrimPrefix(step, claimStep), now)
+		case strings.HasPrefix(step, doneStep):
+			return s.close(ctx, g, strings.TrimPrefix(step, doneStep), in.Input.Option, now)
+		}
+		return s.say(ctx, g, "", nil, flow.Message{ID: "common.expired"})
+	case flow.Text:
+		cmd, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(in.Input.Text)), " ")
+		cmd, _, _ = strings.Cut(cmd, "@")
+		switch cmd {
+		case "/languages":
+			return s.say(ctx, g, languagesStep, s.languageOptions(), s.languagesNow(g))
+		case "/done":
+			id, err := s.st.CurrentTicket(ctx, g.Chat)
+			if err != nil {
+				return fmt.Errorf("handoff: %w", err)
+			}
+			if id == "" {
+				return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+			}
+			opts := make([]flow.Choice, len(outcomes))
+			for i, o := range outcomes {
+				opts[i] = flow.Choice{ID: o, Label: "guide.outcome." + o}
+			}
+			return s.say(ctx, g, doneStep+id, opts, flow.Message{ID: "guide.outcome", Params: map[string]string{"Ticket": id}})
+		case "/help", "/start":
+			return s.say(ctx, g, "", nil, flow.Message{ID: "guide.help"})
+		}
+		return s.answer(ctx, g, in.Input.Text)
+	}
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.text_only"})
+}
+
+// languageOptions are the locales' languages, each by its own name.
+func (s *Service) languageOptions() []flow.Choice {
+	langs := s.texts.Languages()
+	out := make([]flow.Choice, 0, len(langs)+1)
+	for _, l := range langs {
+		out = append(out, flow.Choice{ID: l, Label: "language.name", Lang: l})
+	}
+	return append(out, flow.Choice{ID: doneLanguages, Label: "guide.languages_done"})
+}
+
+func (s *Service) languagesNow(g store.Guide) flow.Message {
+	names := make([]string, 0, len(g.Langs))
+	for _, l := range g.Langs {
+		names = append(names, s.languageName(l))
+	}
+	return flow.Message{ID: "guide.languages", Params: map[string]string{"Langs": strings.Join(names, ", ")}}
+}
+
+// toggleLanguage adds or removes a language the guide takes tickets in.
+func (s *Service) toggleLanguage(ctx context.Context, g store.Guide, lang string) error {
+	if lang == doneLanguages {
+		return s.say(ctx, g, "", nil, s.languagesNow(g), flow.Message{ID: "guide.ready"})
+	}
+	if !slices.Contains(s.texts.Languages(), lang) {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "common.expired"})
+	}
+	if i := slices.Index(g.Langs, lang); i >= 0 {
+		g.Langs = slices.Delete(slices.Clone(g.Langs), i, i+1)
+	} else {
+		g.Langs = append(slices.Clone(g.Langs), lang)
+	}
+	if err := s.saveGuide(ctx, g); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	return s.say(ctx, g, languagesStep, s.languageOptions(), s.languagesNow(g))
+}
+
+// claim gives the ticket to g if nobody has it. The winner sees the participant's
+// last messages; the participant is told a person is here; the other guides who
+// were told of it are told who took it.
+func (s *Service) claim(ctx context.Context, g store.Guide, id string, now time.Time) error {
+	won, holder, tk, err := s.st.ClaimTicket(ctx, id, g, now)
+	if err != nil {
+		return fmt.Errorf("handoff: claim: %w", err)
+	}
+	if !won {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.taken", Params: map[string]string{"Ticket": id, "Name": holder}})
+	}
+	texts := []flow.Message{{ID: "guide.claimed", Params: map[string]string{"Ticket": id,
+		"Language": s.languageName(tk.Lang), "Who": who(tk.Channel, tk.Address), "Topic": tk.Topic}}}
+	for _, line := range s.lastWords(ctx, tk.Participant) {
+		texts = append(texts, flow.Message{ID: "guide.said", Params: map[string]string{"Text": line}})
+	}
+	if err := s.say(ctx, g, "", nil, texts...); err != nil {
+		return err
+	}
+	if err := s.st.Enqueue(ctx, tk.Channel, message.Outbound{To: tk.Address, Participant: tk.Participant,
+		Reply: flow.Reply{Lang: tk.Lang, Texts: []flow.Message{{ID: "handoff.claimed", Params: map[string]string{"Name": g.Name}}}}}); err != nil {
+		return fmt.Errorf("handoff: claim: %w", err)
+	}
+	others, err := s.speakers(ctx, tk.Lang)
+	if err != nil {
+		return fmt.Errorf("handoff: claim: %w", err)
+	}
+	for _, o := range others {
+		if o.Chat == g.Chat {
+			continue
+		}
+		if err := s.say(ctx, o, "", nil, flow.Message{ID: "guide.taken", Params: map[string]string{"Ticket": id, "Name": g.Name}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastWords are the participant's last few messages from the transcript.
+func (s *Service) lastWords(ctx context.Context, participant string) []string {
+	entries, err := s.st.Transcript(ctx, participant)
+	if err != nil {
+		s.opt.Log.Warn("handoff: transcript not read", "err", err)
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		var rec struct {
+			Dir  string `json:"d"`
+			Text string `json:"x"`
+		}
+		if json.Unmarshal([]byte(e), &rec) == nil && rec.Dir == "in" && rec.Text != "" {
+			out = append(out, rec.Text)
+		}
+	}
+	return out[max(0, len(out)-lastMessages):]
+}
+
+// answer sends a guide's words to the participant of their current ticket, on the
+// participant's channel (its segment budget, pace and opt-out apply there).
+func (s *Service) answer(ctx context.Context, g store.Guide, text string) error {
+	id, err := s.st.CurrentTicket(ctx, g.Chat)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if id == "" {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+	}
+	tk, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if tk.Status != store.TicketClaimed || tk.Guide != g.Chat {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+	}
+	return s.st.Enqueue(ctx, tk.Channel, message.Outbound{To: tk.Address, Participant: tk.Participant, Text: text})
+}
+
+// close ends the guide's ticket with an outcome and takes the participant back to
+// the flows, which ask them for feedback.
+func (s *Service) close(ctx context.Context, g store.Guide, id, outcome string, now time.Time) error {
+	if !slices.Contains(outcomes, outcome) {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "common.expired"})
+	}
+	tk, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if tk.Guide != g.Chat {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+	}
+	tk, closed, err := s.st.CloseTicket(ctx, id, outcome, now)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if !closed {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+	}
+	back := message.Inbound{Channel: tk.Channel, Address: tk.Address, MsgID: "handoff-done:" + id,
+		Input: flow.Input{Kind: flow.Tick, Step: DoneStep}, OnlyIfNotSuppressed: true}
+	if _, err := s.bot.Handle(ctx, back); err != nil {
+		return fmt.Errorf("handoff: back to the flows: %w", err)
+	}
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.closed", Params: map[string]string{"Ticket": id}})
+}
+
+// DoneStep is where a participant goes when their guide is done.
+const DoneStep = "handoff.done"

@@ -1,0 +1,106 @@
+package handoff
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// claimStep prefixes the step of an announcement's Claim button: "guide.claim:12".
+const claimStep = "guide.claim:"
+
+// open opens the participant's ticket and announces it to the guides who speak
+// their language (by direct message, with a Claim button) and in the guides' chat.
+// Its outcome: opened, waiting (asked before) or nobody (no guide speaks the
+// language), each with the participant's place in the queue.
+func (s *Service) open(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
+	lang := t.State.Lang
+	tk := store.Ticket{Participant: t.Participant, Channel: t.In.Channel, Address: t.In.Address,
+		Lang: lang, Topic: e.Args["reason"], Opened: t.Now.Unix(), Msg: t.In.MsgID}
+	id, pos, existing, err := s.st.OpenTicket(ctx, tk)
+	if err != nil {
+		return "", fmt.Errorf("handoff: %w", err)
+	}
+	position := strconv.Itoa(pos)
+	if existing {
+		return "waiting:" + position, nil
+	}
+	tk.ID = id
+	guides, err := s.speakers(ctx, lang)
+	if err != nil {
+		return "", fmt.Errorf("handoff: %w", err)
+	}
+	for _, g := range guides {
+		t.Commit.Appends = append(t.Commit.Appends, outbox(message.Outbound{To: g.Chat, Participant: guideID(g.Chat),
+			Reply: flow.Reply{Lang: g.Lang, Texts: []flow.Message{s.announcement(tk)},
+				Options: []flow.Choice{{ID: "claim", Label: "guide.claim"}}, Step: claimStep + id}}))
+	}
+	if s.opt.GuidesChat != "" {
+		t.Commit.Appends = append(t.Commit.Appends, outbox(message.Outbound{To: s.opt.GuidesChat, Participant: "guides",
+			Reply: flow.Reply{Lang: s.opt.DefaultLang, Texts: []flow.Message{s.announcement(tk)}}}))
+	}
+	if len(guides) == 0 {
+		return "nobody:" + position, nil
+	}
+	return "opened:" + position, nil
+}
+
+func (s *Service) announcement(t store.Ticket) flow.Message {
+	return flow.Message{ID: "guide.ticket", Params: map[string]string{"Ticket": t.ID,
+		"Language": s.languageName(t.Lang), "Who": who(t.Channel, t.Address), "Topic": t.Topic}}
+}
+
+// relay passes what a participant wrote to the guide who holds their ticket.
+func (s *Service) relay(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
+	tk, err := s.st.Ticket(ctx, e.Args["ticket"])
+	if err != nil {
+		return "", fmt.Errorf("relay: %w", err)
+	}
+	g, ok, err := s.guide(ctx, tk.Guide)
+	if err != nil {
+		return "", fmt.Errorf("relay: %w", err)
+	}
+	if !ok || tk.Status != store.TicketClaimed {
+		return "", nil // the guide is gone or done: nothing to relay to
+	}
+	params := map[string]string{"Ticket": tk.ID, "Who": who(tk.Channel, tk.Address),
+		"Language": s.languageName(tk.Lang), "Text": e.Args["text"]}
+	id := "guide.relay"
+	if e.Args["media"] != "" {
+		id = "guide.media"
+	}
+	t.Commit.Appends = append(t.Commit.Appends, outbox(message.Outbound{To: g.Chat, Participant: guideID(g.Chat),
+		Reply: flow.Reply{Lang: g.Lang, Texts: []flow.Message{{ID: id, Params: params}}}}))
+	return "", nil
+}
+
+// forgotten closes the ticket of a participant who asked to be forgotten, and
+// tells their guide.
+func (s *Service) forgotten(ctx context.Context, t *bot.Turn) error {
+	if t.State.Handoff == "" {
+		return nil
+	}
+	tk, closed, err := s.st.CloseTicket(ctx, t.State.Handoff, "forgotten", t.Now)
+	if err != nil || !closed || tk.Guide == "" {
+		return err
+	}
+	if g, ok, err := s.guide(ctx, tk.Guide); err != nil || !ok {
+		return err
+	} else {
+		t.Commit.Appends = append(t.Commit.Appends, outbox(message.Outbound{To: g.Chat, Participant: guideID(g.Chat),
+			Reply: flow.Reply{Lang: g.Lang, Texts: []flow.Message{{ID: "guide.forgotten", Params: map[string]string{"Ticket": tk.ID}}}}}))
+	}
+	return nil
+}
+
+// outbox is an entry for the Telegram outbox, in the commit of the turn.
+func outbox(m message.Outbound) store.Append {
+	b, _ := json.Marshal(m) // an Outbound of strings and maps of strings always encodes
+	return store.Append{Stream: store.Outbox(message.Telegram), Payload: string(b)}
+}

@@ -1,0 +1,170 @@
+package handoff
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/guidebot/guidebot/internal/bot"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// Store is what the handoff needs of Redis; *store.Store is one.
+type Store interface {
+	CreateInvite(ctx context.Context, role string, ttl time.Duration) (string, error)
+	RedeemInvite(ctx context.Context, code string) (role string, ok bool, err error)
+	SaveGuide(ctx context.Context, g store.Guide) error
+	Guides(ctx context.Context) ([]store.Guide, error)
+	CurrentTicket(ctx context.Context, guide string) (string, error)
+	OpenTicket(ctx context.Context, t store.Ticket) (id string, position int, existing bool, err error)
+	ClaimTicket(ctx context.Context, id string, g store.Guide, now time.Time) (won bool, holder string, t store.Ticket, err error)
+	CloseTicket(ctx context.Context, id, outcome string, now time.Time) (store.Ticket, bool, error)
+	Ticket(ctx context.Context, id string) (store.Ticket, error)
+	Transcript(ctx context.Context, id string) ([]string, error)
+	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
+	FirstTime(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// Participants is the bot, for what the guides do to a participant's conversation
+// (the end of a handoff takes them back to the flows).
+type Participants interface {
+	Handle(ctx context.Context, in message.Inbound) (duplicate bool, err error)
+}
+
+// Texts are the locales, for language names.
+type Texts interface {
+	Languages() []string
+	Message(lang, id string) (string, bool)
+}
+
+// InviteTTL is how long an invite code may be redeemed.
+const InviteTTL = 7 * 24 * time.Hour
+
+// The roles an invite gives.
+const (
+	RoleGuide       = "guide"
+	RoleCoordinator = "coordinator"
+)
+
+// guidesRefresh is how often a replica rereads the guides: a guide registered on
+// another replica is recognised within this.
+const guidesRefresh = 5 * time.Second
+
+// Options configure the handoff.
+type Options struct {
+	GuidesChat  string // TELEGRAM_GUIDES_CHAT_ID; "" for none
+	DefaultLang string
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// Service is the handoff: the effects the flows raise and the guides' console.
+type Service struct {
+	st    Store
+	bot   Participants
+	texts Texts
+	opt   Options
+
+	mu     sync.Mutex
+	guides map[string]store.Guide // by chat
+	loaded time.Time
+}
+
+// New returns the handoff service.
+func New(st Store, participants Participants, texts Texts, opt Options) *Service {
+	return &Service{st: st, bot: participants, texts: texts, opt: opt}
+}
+
+// Register makes b open tickets for the handoff effect, relay what a participant
+// writes to their guide, and close a forgotten participant's ticket.
+func (s *Service) Register(b *bot.Bot) {
+	b.HandleEffect("handoff", s.open)
+	b.HandleEffect("relay", s.relay)
+	forget := b.Effect("forget")
+	b.HandleEffect("forget", func(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
+		if err := s.forgotten(ctx, t); err != nil {
+			return "", err
+		}
+		if forget == nil {
+			return "", nil
+		}
+		return forget(ctx, t, e)
+	})
+}
+
+// guide returns the registered guide of chat, from a copy at most guidesRefresh old.
+func (s *Service) guide(ctx context.Context, chat string) (store.Guide, bool, error) {
+	if err := s.refresh(ctx, false); err != nil {
+		return store.Guide{}, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.guides[chat]
+	return g, ok, nil
+}
+
+// speakers are the guides who take tickets in lang.
+func (s *Service) speakers(ctx context.Context, lang string) ([]store.Guide, error) {
+	if err := s.refresh(ctx, false); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []store.Guide
+	for _, g := range s.guides {
+		if g.Speaks(lang) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) refresh(ctx context.Context, force bool) error {
+	s.mu.Lock()
+	fresh := s.guides != nil && s.opt.Now().Sub(s.loaded) < guidesRefresh
+	s.mu.Unlock()
+	if fresh && !force {
+		return nil
+	}
+	all, err := s.st.Guides(ctx)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]store.Guide, len(all))
+	for _, g := range all {
+		m[g.Chat] = g
+	}
+	s.mu.Lock()
+	s.guides, s.loaded = m, s.opt.Now()
+	s.mu.Unlock()
+	return nil
+}
+
+// saveGuide stores g and updates this replica's copy at once.
+func (s *Service) saveGuide(ctx context.Context, g store.Guide) error {
+	if err := s.st.SaveGuide(ctx, g); err != nil {
+		return err
+	}
+	return s.refresh(ctx, true)
+}
+
+// languageName is lang's own name ("العربية").
+func (s *Service) languageName(lang string) string {
+	if n, ok := s.texts.Message(lang, "language.name"); ok {
+		return n
+	}
+	return lang
+}
+
+// say queues messages to a guide in their language, with options on step.
+func (s *Service) say(ctx context.Context, g store.Guide, step string, options []flow.Choice, texts ...flow.Message) error {
+	return s.st.Enqueue(ctx, message.Telegram, message.Outbound{To: g.Chat, Participant: guideID(g.Chat),
+		Reply: flow.Reply{Lang: g.Lang, Texts: texts, Options: options, Step: step}})
+}
+
+// guideID names a guide in the outbox, apart from their own conversation as a
+// participant: a guide who blocks the bot is suppressed as a guide.
+func guideID(chat string) string { return "guide:" + chat }

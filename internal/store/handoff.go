@@ -1,0 +1,294 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The handoff keys: one-time invite codes, the registered guides, each guide's
+// current ticket, the tickets, their sequence, and a queue per language.
+func (k keys) invite(code string) string      { return k.prefix + "gb:invite:" + code }
+func (k keys) guides() string                 { return k.prefix + "gb:guides" }
+func (k keys) guideCurrent() string           { return k.prefix + "gb:guides:current" }
+func (k keys) ticket(id string) string        { return k.prefix + "gb:ticket:" + id }
+func (k keys) ticketSeq() string              { return k.prefix + "gb:ticket:seq" }
+func (k keys) ticketQueue(lang string) string { return k.prefix + "gb:queue:" + lang }
+
+// handoffField is the state hash's field that holds the participant's open ticket:
+// "ID" while it waits, "ID:c" once a guide has claimed it (flow.State.Handoff and
+// Relay). The ticket scripts write it; the commit never does.
+const handoffField = "h"
+
+// claimedSuffix marks a claimed ticket in handoffField.
+const claimedSuffix = ":c"
+
+// Guide is a registered guide or coordinator.
+type Guide struct {
+	Chat  string   `json:"chat"` // their private Telegram chat
+	Name  string   `json:"name"`
+	Role  string   `json:"role"` // guide or coordinator
+	Langs []string `json:"langs,omitempty"`
+	Lang  string   `json:"lang"` // the language the bot writes to them in
+}
+
+// Speaks says whether the guide takes tickets in lang.
+func (g Guide) Speaks(lang string) bool {
+	for _, l := range g.Langs {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Ticket is one participant's request for a person.
+type Ticket struct {
+	ID          string `json:"id"`
+	Participant string `json:"participant"`
+	Channel     string `json:"channel"`
+	Address     string `json:"address"`
+	Lang        string `json:"lang"`
+	Topic       string `json:"topic,omitempty"`
+	Status      string `json:"status"` // open, claimed, closed
+	Guide       string `json:"guide,omitempty"`
+	GuideName   string `json:"guide_name,omitempty"`
+	Outcome     string `json:"outcome,omitempty"`
+	Opened      int64  `json:"opened"` // Unix seconds
+	Claimed     int64  `json:"claimed,omitempty"`
+	Closed      int64  `json:"closed,omitempty"`
+	Msg         string `json:"msg,omitempty"` // the message that opened it
+}
+
+// The ticket statuses.
+const (
+	TicketOpen    = "open"
+	TicketClaimed = "claimed"
+	TicketClosed  = "closed"
+)
+
+// inviteAlphabet spells codes without letters people confuse (no 0/O, 1/I/L).
+var inviteAlphabet = base32.NewEncoding("ABCDEFGHJKMNPQRSTUVWXYZ23456789a").WithPadding(base32.NoPadding)
+
+// inviteLen is a code's length: 40 bits, typed once by hand.
+const inviteLen = 8
+
+// CreateInvite stores a one-time code for role that expires after ttl.
+func (s *Store) CreateInvite(ctx context.Context, role string, ttl time.Duration) (string, error) {
+	b := make([]byte, 5)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("store: invite: %w", err)
+	}
+	code := strings.ToUpper(inviteAlphabet.EncodeToString(b))[:inviteLen]
+	if err := s.rdb.Set(ctx, s.keys.invite(code), role, ttl).Err(); err != nil {
+		return "", fmt.Errorf("store: invite: %w", err)
+	}
+	return code, nil
+}
+
+// RedeemInvite uses up a code and returns its role; ok is false for a code that is
+// wrong, used or expired (they are told apart by nobody: a guess learns nothing).
+func (s *Store) RedeemInvite(ctx context.Context, code string) (role string, ok bool, err error) {
+	role, err = s.rdb.GetDel(ctx, s.keys.invite(strings.ToUpper(strings.TrimSpace(code)))).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: redeem invite: %w", err)
+	}
+	return role, true, nil
+}
+
+// SaveGuide registers or updates a guide.
+func (s *Store) SaveGuide(ctx context.Context, g Guide) error {
+	b, err := json.Marshal(g)
+	if err != nil {
+		return fmt.Errorf("store: guide: %w", err)
+	}
+	if err := s.rdb.HSet(ctx, s.keys.guides(), g.Chat, b).Err(); err != nil {
+		return fmt.Errorf("store: guide: %w", err)
+	}
+	return nil
+}
+
+// Guides lists the registered guides.
+func (s *Store) Guides(ctx context.Context) ([]Guide, error) {
+	all, err := s.rdb.HGetAll(ctx, s.keys.guides()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: guides: %w", err)
+	}
+	out := make([]Guide, 0, len(all))
+	for chat, v := range all {
+		var g Guide
+		if err := json.Unmarshal([]byte(v), &g); err != nil {
+			return nil, fmt.Errorf("store: guide %s: %w", chat, err)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// CurrentTicket is the ticket a guide's words go to, "" for none.
+func (s *Store) CurrentTicket(ctx context.Context, guide string) (string, error) {
+	id, err := s.rdb.HGet(ctx, s.keys.guideCurrent(), guide).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: current ticket: %w", err)
+	}
+	return id, nil
+}
+
+// openTicketScript opens a ticket for the participant unless one is open: it
+// returns the ticket's id and the participant's place in its language's queue.
+// KEYS: state, seq, queue, ticket prefix. ARGV: ticket JSON fields as a flat list
+// after opened (s).
+var openTicketScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], 'h')
+if cur then
+  local id = string.gsub(cur, ':c$', '')
+  local rank = redis.call('ZRANK', KEYS[3], id)
+  return {id, rank and (rank + 1) or 0, 1, redis.call('HGET', KEYS[4] .. id, 'msg') or ''}
+end
+local id = tostring(redis.call('INCR', KEYS[2]))
+local t = KEYS[4] .. id
+redis.call('HSET', t, 'id', id, unpack(ARGV, 2))
+redis.call('ZADD', KEYS[3], ARGV[1], id)
+redis.call('HSET', KEYS[1], 'h', id)
+return {id, redis.call('ZRANK', KEYS[3], id) + 1, 0, ''}
+`)
+
+// OpenTicket opens t for its participant, or finds the one already open; position
+// is the participant's place in the queue (0 once a guide has it). A ticket opened
+// by the same message (t.Msg: a retry after a failed commit) is not "existing", so
+// the retry announces it as the first try would have.
+func (s *Store) OpenTicket(ctx context.Context, t Ticket) (id string, position int, existing bool, err error) {
+	args := []any{t.Opened, "participant", t.Participant, "channel", t.Channel, "address", t.Address,
+		"lang", t.Lang, "topic", t.Topic, "status", TicketOpen, "opened", t.Opened, "msg", t.Msg}
+	res, err := openTicketScript.Run(ctx, s.rdb, []string{s.keys.state(t.Participant), s.keys.ticketSeq(),
+		s.keys.ticketQueue(t.Lang), s.keys.ticket("")}, args...).Slice()
+	if err != nil {
+		return "", 0, false, fmt.Errorf("store: open ticket: %w", err)
+	}
+	if len(res) != 4 {
+		return "", 0, false, fmt.Errorf("store: open ticket: %d results", len(res))
+	}
+	id, _ = res[0].(string)
+	pos, _ := res[1].(int64)
+	ex, _ := res[2].(int64)
+	msg, _ := res[3].(string)
+	return id, int(pos), ex == 1 && (msg == "" || msg != t.Msg), nil
+}
+
+// claimScript gives an open ticket to the first guide who claims it: the ticket
+// records the guide, leaves the queue, the participant's state says a guide talks,
+// and it becomes the guide's current ticket. A claimed or closed ticket is not
+// claimed again; the script returns its holder's name.
+// KEYS: ticket, queue, current, participant state. ARGV: id, guide chat, guide name, now.
+var claimScript = redis.NewScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'open' then
+  return {0, redis.call('HGET', KEYS[1], 'guide_name') or '', status or ''}
+end
+redis.call('HSET', KEYS[1], 'status', 'claimed', 'guide', ARGV[2], 'guide_name', ARGV[3], 'claimed', ARGV[4])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
+if redis.call('HGET', KEYS[4], 'h') == ARGV[1] then
+  redis.call('HSET', KEYS[4], 'h', ARGV[1] .. ':c')
+end
+return {1, ARGV[3], 'claimed'}
+`)
+
+// ClaimTicket gives ticket id to guide g if nobody has it; otherwise it reports who
+// has it (or that it is closed).
+func (s *Store) ClaimTicket(ctx context.Context, id string, g Guide, now time.Time) (won bool, holder string, t Ticket, err error) {
+	t, err = s.Ticket(ctx, id)
+	if err != nil {
+		return false, "", t, err
+	}
+	res, err := claimScript.Run(ctx, s.rdb, []string{s.keys.ticket(id), s.keys.ticketQueue(t.Lang),
+		s.keys.guideCurrent(), s.keys.state(t.Participant)}, id, g.Chat, g.Name, now.Unix()).Slice()
+	if err != nil || len(res) != 3 {
+		return false, "", t, fmt.Errorf("store: claim ticket: %w", err)
+	}
+	w, _ := res[0].(int64)
+	holder, _ = res[1].(string)
+	if w == 1 {
+		t.Status, t.Guide, t.GuideName, t.Claimed = TicketClaimed, g.Chat, g.Name, now.Unix()
+	}
+	return w == 1, holder, t, nil
+}
+
+// closeScript closes a ticket with its outcome: it leaves the queue, the guide's
+// current ticket and the participant's state. KEYS: ticket, queue, current,
+// participant state. ARGV: id, outcome, now. It returns 0 if it was closed already.
+var closeScript = redis.NewScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or status == 'closed' then return 0 end
+local guide = redis.call('HGET', KEYS[1], 'guide')
+redis.call('HSET', KEYS[1], 'status', 'closed', 'outcome', ARGV[2], 'closed', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if guide and redis.call('HGET', KEYS[3], guide) == ARGV[1] then redis.call('HDEL', KEYS[3], guide) end
+local h = redis.call('HGET', KEYS[4], 'h')
+if h == ARGV[1] or h == ARGV[1] .. ':c' then redis.call('HDEL', KEYS[4], 'h') end
+return 1
+`)
+
+// CloseTicket closes ticket id with outcome; closed is false if it was closed before.
+func (s *Store) CloseTicket(ctx context.Context, id, outcome string, now time.Time) (t Ticket, closed bool, err error) {
+	t, err = s.Ticket(ctx, id)
+	if err != nil {
+		return t, false, err
+	}
+	n, err := closeScript.Run(ctx, s.rdb, []string{s.keys.ticket(id), s.keys.ticketQueue(t.Lang),
+		s.keys.guideCurrent(), s.keys.state(t.Participant)}, id, outcome, now.Unix()).Int()
+	if err != nil {
+		return t, false, fmt.Errorf("store: close ticket: %w", err)
+	}
+	if n == 1 {
+		t.Status, t.Outcome, t.Closed = TicketClosed, outcome, now.Unix()
+	}
+	return t, n == 1, nil
+}
+
+// ErrNoTicket means there is no ticket with that id.
+var ErrNoTicket = errors.New("store: no such ticket")
+
+// Ticket reads ticket id.
+func (s *Store) Ticket(ctx context.Context, id string) (Ticket, error) {
+	m, err := s.rdb.HGetAll(ctx, s.keys.ticket(id)).Result()
+	if err != nil {
+		return Ticket{}, fmt.Errorf("store: ticket: %w", err)
+	}
+	if len(m) == 0 {
+		return Ticket{}, ErrNoTicket
+	}
+	num := func(k string) int64 { n, _ := strconv.ParseInt(m[k], 10, 64); return n }
+	return Ticket{ID: m["id"], Participant: m["participant"], Channel: m["channel"], Address: m["address"],
+		Lang: m["lang"], Topic: m["topic"], Status: m["status"], Guide: m["guide"], GuideName: m["guide_name"],
+		Outcome: m["outcome"], Opened: num("opened"), Claimed: num("claimed"), Closed: num("closed")}, nil
+}
+
+// splitHandoff reads handoffField: the ticket id and whether a guide has it.
+func splitHandoff(v string) (id string, claimed bool) {
+	return strings.CutSuffix(v, claimedSuffix)
+}
+
+// FirstTime reports whether key is seen for the first time in ttl: a dedupe of
+// messages handled outside a participant's commit (a guide's).
+func (s *Store) FirstTime(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, s.keys.prefix+"gb:seen:"+key, "1", ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("store: dedupe: %w", err)
+	}
+	return ok, nil
+}
