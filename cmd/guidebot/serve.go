@@ -46,6 +46,11 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	if err != nil {
 		return err
 	}
+	for _, c := range a.handoff.Collectors() {
+		if err := srv.Registry().Register(c); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
 	if err := store.CountRoundTrips(a.rdb, srv.Registry()); err != nil {
 		return err
 	}

@@ -5,7 +5,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// defaultClaimTimeout is HANDOFF_CLAIM_TIMEOUT's default.
+const defaultClaimTimeout = 10 * time.Minute
 
 // defaultSenders is OUTBOX_SENDERS' default: Telegram allows 30 messages a second
 // and answers in ~50–300 ms, so a handful would keep up; the margin absorbs slow
@@ -30,6 +34,9 @@ type Config struct {
 	TranscriptDays int
 	// Senders is how many provider calls each channel's outbox makes at once.
 	Senders int
+	// ClaimTimeout is how long a handoff request waits for a guide before the
+	// participant is told none has come yet (HANDOFF_CLAIM_TIMEOUT).
+	ClaimTimeout time.Duration
 	// PprofAddr serves net/http/pprof on its own listener when set (off by default:
 	// profiles show more than the public routes should).
 	PprofAddr string
@@ -114,6 +121,12 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.PprofAddr = getenv("PPROF_ADDR")
+	c.ClaimTimeout = defaultClaimTimeout
+	if v := getenv("HANDOFF_CLAIM_TIMEOUT"); v != "" {
+		if c.ClaimTimeout, err = time.ParseDuration(v); err != nil || c.ClaimTimeout <= 0 {
+			return c, fmt.Errorf("HANDOFF_CLAIM_TIMEOUT must be a positive duration such as 10m")
+		}
+	}
 	if v := getenv("TELEGRAM_GUIDES_CHAT_ID"); v != "" {
 		if c.Telegram.GuidesChatID, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return c, fmt.Errorf("TELEGRAM_GUIDES_CHAT_ID must be a chat id (a whole number, negative for groups)")

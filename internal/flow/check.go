@@ -239,6 +239,9 @@ func (c *checker) step(f *Flow, name string, st *Step) {
 		}
 		c.target(at, f, st.Ask.Goto)
 	}
+	if _, ok := whens[st.When]; !ok {
+		fail("unknown when %q (handoff_waiting)", st.When)
+	}
 	if (st.Timeout > 0) != (st.OnTimeout != "") {
 		fail("timeout and on_timeout go together")
 	}

@@ -66,6 +66,18 @@ type SessionLine struct {
 // forgetWords are the words of "forget me", which work even while a guide talks.
 const forgetWords = "keyword.forget"
 
+// whens are the guards a step's `when` may name.
+var whens = map[string]func(State) bool{
+	"":                func(State) bool { return true },
+	"handoff_waiting": func(s State) bool { return s.Handoff != "" && !s.Relay },
+}
+
+// holds says whether the guard when holds for the participant now.
+func (r *run) holds(when string) bool {
+	cond, ok := whens[when]
+	return ok && cond(r.s)
+}
+
 // FollowUpArg names, in an action's arguments, the step a follow-up tick leads to
 // ({book: {session: $session, follow_up: followup}}); the engine resolves it to a
 // full step key like a goto.
@@ -280,7 +292,8 @@ func (r *run) handle(in Input) error {
 		// A follow-up the flows scheduled goes where it says, wherever the
 		// conversation is; one for a participant who is no more, or for a step the
 		// flows no longer have, does nothing.
-		if r.s.Step == "" || e.steps[in.Step] == nil {
+		target := e.steps[in.Step]
+		if r.s.Step == "" || target == nil || !r.holds(target.When) {
 			return nil
 		}
 		r.from = r.s.Step

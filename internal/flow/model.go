@@ -51,7 +51,10 @@ type Step struct {
 	End   bool              `yaml:"end"`
 	// Entry marks a step the service takes a conversation to from outside the flows
 	// (the handoff's end), so `check` counts it as reachable.
-	Entry     bool     `yaml:"entry"`
+	Entry bool `yaml:"entry"`
+	// When guards an entry: a tick that would take the conversation here does
+	// nothing unless it holds. "handoff_waiting": a request no guide has claimed.
+	When      string   `yaml:"when"`
 	Timeout   Duration `yaml:"timeout"`
 	OnTimeout string   `yaml:"on_timeout"`
 

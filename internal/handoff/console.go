@@ -148,6 +148,8 @@ func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound
 				opts[i] = flow.Choice{ID: o, Label: "guide.outcome." + o}
 			}
 			return s.say(ctx, g, doneStep+id, opts, flow.Message{ID: "guide.outcome", Params: map[string]string{"Ticket": id}})
+		case "/release":
+			return s.release(ctx, g, now)
 		case "/help", "/start":
 			return s.say(ctx, g, "", nil, flow.Message{ID: "guide.help"})
 		}
@@ -204,6 +206,8 @@ func (s *Service) claim(ctx context.Context, g store.Guide, id string, now time.
 	if !won {
 		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.taken", Params: map[string]string{"Ticket": id, "Name": holder}})
 	}
+	s.m.event("claimed", tk.Lang, "")
+	s.m.since("claim", tk.Lang, tk.Opened, now)
 	texts := []flow.Message{{ID: "guide.claimed", Params: map[string]string{"Ticket": id,
 		"Language": s.languageName(tk.Lang), "Who": who(tk.Channel, tk.Address), "Topic": tk.Topic}}}
 	for _, line := range s.lastWords(ctx, tk.Participant) {
@@ -268,6 +272,18 @@ func (s *Service) answer(ctx context.Context, g store.Guide, text string) error 
 	if tk.Status != store.TicketClaimed || tk.Guide != g.Chat {
 		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
 	}
+	// A participant who sent STOP gets nothing more; the guide is told, and the
+	// request ends.
+	if reason, err := s.st.Suppressed(ctx, tk.Participant); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	} else if reason == message.OptedOut {
+		if _, closed, err := s.st.CloseTicket(ctx, id, "stopped", s.opt.Now()); err != nil {
+			return fmt.Errorf("handoff: %w", err)
+		} else if closed {
+			s.m.event("closed", tk.Lang, "stopped")
+		}
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.stopped", Params: map[string]string{"Ticket": id}})
+	}
 	return s.st.Enqueue(ctx, tk.Channel, message.Outbound{To: tk.Address, Participant: tk.Participant, Text: text})
 }
 
@@ -291,6 +307,8 @@ func (s *Service) close(ctx context.Context, g store.Guide, id, outcome string, 
 	if !closed {
 		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
 	}
+	s.m.event("closed", tk.Lang, outcome)
+	s.m.since("close", tk.Lang, tk.Opened, now)
 	back := message.Inbound{Channel: tk.Channel, Address: tk.Address, MsgID: "handoff-done:" + id,
 		Input: flow.Input{Kind: flow.Tick, Step: DoneStep}, OnlyIfNotSuppressed: true}
 	if _, err := s.bot.Handle(ctx, back); err != nil {
@@ -301,3 +319,43 @@ func (s *Service) close(ctx context.Context, g store.Guide, id, outcome string, 
 
 // DoneStep is where a participant goes when their guide is done.
 const DoneStep = "handoff.done"
+
+// release gives the guide's current ticket back to the queue: the participant is
+// told, and the other guides who speak the language are told it is free again.
+func (s *Service) release(ctx context.Context, g store.Guide, now time.Time) error {
+	id, err := s.st.CurrentTicket(ctx, g.Chat)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if id == "" {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+	}
+	tk, released, err := s.st.ReleaseTicket(ctx, id, g.Chat)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if !released {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+	}
+	s.m.event("released", tk.Lang, "")
+	if err := s.expect(ctx, tk, now); err != nil {
+		return err
+	}
+	if err := s.st.Enqueue(ctx, tk.Channel, message.Outbound{To: tk.Address, Participant: tk.Participant,
+		Reply: flow.Reply{Lang: tk.Lang, Texts: []flow.Message{{ID: "handoff.released"}}}}); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	others, err := s.speakers(ctx, tk.Lang)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	for _, o := range others {
+		if o.Chat == g.Chat {
+			continue
+		}
+		if err := s.say(ctx, o, claimStep+id, []flow.Choice{{ID: "claim", Label: "guide.claim"}}, s.announcement(tk)); err != nil {
+			return err
+		}
+	}
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.released", Params: map[string]string{"Ticket": id}})
+}

@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/store"
 )
+
+// UnclaimedStep is where a participant whose request nobody claimed in time goes.
+const UnclaimedStep = "handoff.unclaimed"
 
 // claimStep prefixes the step of an announcement's Claim button: "guide.claim:12".
 const claimStep = "guide.claim:"
@@ -32,6 +36,9 @@ func (s *Service) open(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 		return "waiting:" + position, nil
 	}
 	tk.ID = id
+	if err := s.expect(ctx, tk, t.Now); err != nil {
+		return "", err
+	}
 	guides, err := s.speakers(ctx, lang)
 	if err != nil {
 		return "", fmt.Errorf("handoff: %w", err)
@@ -45,6 +52,7 @@ func (s *Service) open(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 		t.Commit.Appends = append(t.Commit.Appends, outbox(message.Outbound{To: s.opt.GuidesChat, Participant: "guides",
 			Reply: flow.Reply{Lang: s.opt.DefaultLang, Texts: []flow.Message{s.announcement(tk)}}}))
 	}
+	s.m.event("opened", lang, "")
 	if len(guides) == 0 {
 		return "nobody:" + position, nil
 	}
@@ -87,8 +95,12 @@ func (s *Service) forgotten(ctx context.Context, t *bot.Turn) error {
 		return nil
 	}
 	tk, closed, err := s.st.CloseTicket(ctx, t.State.Handoff, "forgotten", t.Now)
-	if err != nil || !closed || tk.Guide == "" {
+	if err != nil || !closed {
 		return err
+	}
+	s.m.event("closed", tk.Lang, "forgotten")
+	if tk.Guide == "" {
+		return nil
 	}
 	if g, ok, err := s.guide(ctx, tk.Guide); err != nil || !ok {
 		return err
@@ -103,4 +115,17 @@ func (s *Service) forgotten(ctx context.Context, t *bot.Turn) error {
 func outbox(m message.Outbound) store.Append {
 	b, _ := json.Marshal(m) // an Outbound of strings and maps of strings always encodes
 	return store.Append{Stream: store.Outbox(message.Telegram), Payload: string(b)}
+}
+
+// expect makes sure the participant hears if nobody claims tk in time: a tick, which
+// does nothing if a guide has it by then.
+func (s *Service) expect(ctx context.Context, tk store.Ticket, now time.Time) error {
+	// The id is the ticket's and the time: a tick is handled once by its id, and a
+	// released ticket needs a new one.
+	err := s.st.ScheduleTick(ctx, store.Tick{ID: "handoff:" + tk.ID + ":" + strconv.FormatInt(now.Unix(), 10), Participant: tk.Participant,
+		Channel: tk.Channel, Address: tk.Address, Step: UnclaimedStep, Due: now.Add(s.opt.ClaimTimeout)})
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
@@ -26,6 +28,9 @@ type Store interface {
 	Transcript(ctx context.Context, id string) ([]string, error)
 	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
 	FirstTime(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	ScheduleTick(ctx context.Context, t store.Tick) error
+	ReleaseTicket(ctx context.Context, id, guide string) (store.Ticket, bool, error)
+	Suppressed(ctx context.Context, id string) (string, error)
 }
 
 // Participants is the bot, for what the guides do to a participant's conversation
@@ -39,6 +44,9 @@ type Texts interface {
 	Languages() []string
 	Message(lang, id string) (string, bool)
 }
+
+// DefaultClaimTimeout is how long a request waits for a guide by default.
+const DefaultClaimTimeout = 10 * time.Minute
 
 // InviteTTL is how long an invite code may be redeemed.
 const InviteTTL = 7 * 24 * time.Hour
@@ -57,8 +65,11 @@ const guidesRefresh = 5 * time.Second
 type Options struct {
 	GuidesChat  string // TELEGRAM_GUIDES_CHAT_ID; "" for none
 	DefaultLang string
-	Now         func() time.Time
-	Log         *slog.Logger
+	// ClaimTimeout is how long a request waits for a guide before the participant
+	// is told none has come yet [DefaultClaimTimeout].
+	ClaimTimeout time.Duration
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // Service is the handoff: the effects the flows raise and the guides' console.
@@ -67,6 +78,7 @@ type Service struct {
 	bot   Participants
 	texts Texts
 	opt   Options
+	m     *metrics
 
 	mu     sync.Mutex
 	guides map[string]store.Guide // by chat
@@ -75,7 +87,10 @@ type Service struct {
 
 // New returns the handoff service.
 func New(st Store, participants Participants, texts Texts, opt Options) *Service {
-	return &Service{st: st, bot: participants, texts: texts, opt: opt}
+	if opt.ClaimTimeout <= 0 {
+		opt.ClaimTimeout = DefaultClaimTimeout
+	}
+	return &Service{st: st, bot: participants, texts: texts, opt: opt, m: newMetrics()}
 }
 
 // Register makes b open tickets for the handoff effect, relay what a participant
@@ -93,6 +108,11 @@ func (s *Service) Register(b *bot.Bot) {
 		}
 		return forget(ctx, t, e)
 	})
+}
+
+// Collectors are the handoff's metrics, for the service's /metrics.
+func (s *Service) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.m.tickets, s.m.waited}
 }
 
 // guide returns the registered guide of chat, from a copy at most guidesRefresh old.

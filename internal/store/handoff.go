@@ -292,3 +292,36 @@ func (s *Store) FirstTime(ctx context.Context, key string, ttl time.Duration) (b
 	}
 	return ok, nil
 }
+
+// releaseScript gives a claimed ticket back to the queue: it waits for a guide
+// again, the participant's flows stay paused no more. KEYS: ticket, queue,
+// current, participant state. ARGV: id, guide chat. It returns 0 unless the guide
+// held it.
+var releaseTicketScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= 'claimed' or redis.call('HGET', KEYS[1], 'guide') ~= ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'status', 'open', 'guide', '', 'guide_name', '')
+redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'opened'), ARGV[1])
+if redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[3], ARGV[2]) end
+if redis.call('HGET', KEYS[4], 'h') == ARGV[1] .. ':c' then redis.call('HSET', KEYS[4], 'h', ARGV[1]) end
+return 1
+`)
+
+// ReleaseTicket gives the ticket guide holds back to the queue; released is false
+// if they did not hold it.
+func (s *Store) ReleaseTicket(ctx context.Context, id, guide string) (t Ticket, released bool, err error) {
+	t, err = s.Ticket(ctx, id)
+	if err != nil {
+		return t, false, err
+	}
+	n, err := releaseTicketScript.Run(ctx, s.rdb, []string{s.keys.ticket(id), s.keys.ticketQueue(t.Lang),
+		s.keys.guideCurrent(), s.keys.state(t.Participant)}, id, guide).Int()
+	if err != nil {
+		return t, false, fmt.Errorf("store: release ticket: %w", err)
+	}
+	if n == 1 {
+		t.Status, t.Guide, t.GuideName = TicketOpen, "", ""
+	}
+	return t, n == 1, nil
+}

@@ -86,3 +86,18 @@ func (s *Store) PendingTicks(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// ScheduleTick keeps t until it is due; scheduling the same id again moves it.
+func (s *Store) ScheduleTick(ctx context.Context, t Tick) error {
+	data, err := tickData(t)
+	if err != nil {
+		return err
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.HSet(ctx, s.keys.tickData(), t.ID, data)
+	pipe.ZAdd(ctx, s.keys.tickDue(), redis.Z{Score: float64(t.Due.UnixMilli()), Member: t.ID})
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: tick: %w", err)
+	}
+	return nil
+}

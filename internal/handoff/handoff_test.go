@@ -1,0 +1,255 @@
+package handoff_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/guidebot/guidebot/internal/bot/bottest"
+	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/clocktest"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/handoff"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/remind"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// world is the bot with the handoff on a real Redis, a clock the test moves, and
+// the outboxes read back as the channels would render them.
+type world struct {
+	t      *testing.T
+	ctx    context.Context
+	clock  *clocktest.Clock
+	env    bottest.Env
+	svc    *handoff.Service
+	runner *remind.Runner
+	seen   map[string]int // outbox entries read, by channel
+	msgs   int
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	clock := clocktest.New(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	env := bottest.New(t, clock.Now)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := handoff.New(env.Store, env.Bot, env.Catalog, handoff.Options{DefaultLang: "sv",
+		ClaimTimeout: 10 * time.Minute, Now: clock.Now, Log: log})
+	svc.Register(env.Bot)
+	runner, err := remind.NewRunner(env.Store, remind.Ticks{Source: env.Store, Handler: env.Bot},
+		[]string{message.SMS, message.Telegram}, clock.Now, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{t: t, ctx: context.Background(), clock: clock, env: env, svc: svc, runner: runner, seen: map[string]int{}}
+}
+
+// in sends one message through the handoff's router, as the Telegram adapter does.
+func (w *world) in(ch, from string, input flow.Input) {
+	w.t.Helper()
+	w.msgs++
+	in := message.Inbound{Channel: ch, Address: from, MsgID: fmt.Sprintf("m%d", w.msgs), Input: input, Name: "G" + from}
+	var err error
+	if ch == message.Telegram {
+		_, err = w.svc.Handle(w.ctx, in)
+	} else {
+		_, err = w.env.Bot.Handle(w.ctx, in)
+	}
+	if err != nil {
+		w.t.Fatalf("%s %s %+v: %v", ch, from, input, err)
+	}
+}
+
+func (w *world) text(ch, from, text string) {
+	w.in(ch, from, flow.Input{Kind: flow.Text, Text: text, Lang: "en"})
+}
+func (w *world) press(from, step, option string) {
+	w.in(message.Telegram, from, flow.Input{Kind: flow.Button, Step: step, Option: option})
+}
+
+// out returns what reached to since the last call, rendered.
+func (w *world) out(ch, to string) []string {
+	w.t.Helper()
+	entries, err := w.env.Redis.XRange(w.ctx, w.env.Prefix+"gb:"+store.Outbox(ch), "-", "+").Result()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var got []string
+	for i, e := range entries {
+		if i < w.seen[ch+to] {
+			continue
+		}
+		var m message.Outbound
+		if err := json.Unmarshal([]byte(fmt.Sprint(e.Values["m"])), &m); err != nil {
+			w.t.Fatal(err)
+		}
+		if m.To == to {
+			got = append(got, channel.PlainText(w.env.Catalog, m))
+		}
+	}
+	w.seen[ch+to] = len(entries)
+	return got
+}
+
+// guide registers chat as a guide who speaks langs.
+func (w *world) guide(chat string, langs ...string) {
+	w.t.Helper()
+	code, err := w.env.Store.CreateInvite(w.ctx, handoff.RoleGuide, handoff.InviteTTL)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.text(message.Telegram, chat, "/guide "+code)
+	for _, l := range langs {
+		w.press(chat, "guide.languages", l)
+	}
+	w.out(message.Telegram, chat)
+}
+
+// asks is an SMS participant in Arabic asking for a person; it returns the ticket.
+func (w *world) asks(number string) string {
+	w.t.Helper()
+	w.text(message.SMS, number, "hej")
+	w.text(message.SMS, number, "3")
+	w.text(message.SMS, number, "5")
+	w.out(message.SMS, number)
+	rec, err := w.env.Store.Load(w.ctx, message.ParticipantID(message.SMS, number), "")
+	if err != nil || rec.State.Handoff == "" {
+		w.t.Fatalf("no ticket: %+v %v", rec.State, err)
+	}
+	return rec.State.Handoff
+}
+
+func first(lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	return lines[0]
+}
+
+// TestReleaseAndUnclaimed: a guide gives a ticket back; the participant is told
+// and the other guide is offered it again; nobody claims it, and after the claim
+// timeout the participant hears so and is offered a session. A tick due while a
+// guide has the ticket does nothing.
+func TestReleaseAndUnclaimed(t *testing.T) {
+	w := newWorld(t)
+	w.guide("101", "ar")
+	w.guide("102", "ar")
+	const number = "+46701110001"
+	id := w.asks(number)
+	w.out(message.Telegram, "102")
+	w.press("101", "guide.claim:"+id, "claim")
+	w.out(message.SMS, number)
+	w.out(message.Telegram, "101")
+	if got := first(w.out(message.Telegram, "102")); got != "Request #"+id+" was taken by G101." {
+		t.Fatalf("the other guide after the claim: %q", got)
+	}
+	w.clock.Advance(11 * time.Minute)
+	if _, err := w.runner.DeliverTicks(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.out(message.SMS, number); len(got) != 0 {
+		t.Fatalf("the claim timeout fired for a claimed ticket: %q", got)
+	}
+	w.text(message.Telegram, "101", "/release")
+	if got := first(w.out(message.Telegram, "101")); got != "Request #"+id+" is back in the queue." {
+		t.Fatalf("release: %q", got)
+	}
+	if got := first(w.out(message.SMS, number)); !strings.Contains(got, w.env.Catalog.Render("ar", flow.Message{ID: "handoff.released"})) {
+		t.Fatalf("participant after the release: %q", got)
+	}
+	if got := first(w.out(message.Telegram, "102")); !strings.Contains(got, "New request #"+id) || !strings.Contains(got, "1. Claim") {
+		t.Fatalf("the other guide after the release: %q", got)
+	}
+	// While nobody has it, what the participant writes is for the flows again.
+	w.text(message.SMS, number, "0")
+	if got := first(w.out(message.SMS, number)); !strings.Contains(got, "1.") {
+		t.Fatalf("after the release the menu: %q", got)
+	}
+	w.text(message.Telegram, "101", "are you there?")
+	if got := first(w.out(message.Telegram, "101")); !strings.HasPrefix(got, "You have no request now.") {
+		t.Fatalf("a guide answering a ticket they gave back: %q", got)
+	}
+	w.clock.Advance(11 * time.Minute)
+	if _, err := w.runner.DeliverTicks(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := first(w.out(message.SMS, number))
+	if nobody := w.env.Catalog.Render("ar", flow.Message{ID: "handoff.nobody"}); !strings.HasPrefix(got, nobody) {
+		t.Fatalf("after the claim timeout: %q, want it to begin %q", got, nobody)
+	}
+	tickets := w.svc.Collectors()[0].(*prometheus.CounterVec)
+	for event, want := range map[string]float64{"opened": 1, "claimed": 1, "released": 1} {
+		if n := testutil.ToFloat64(tickets.WithLabelValues(event, "ar", "")); n != want {
+			t.Errorf("guidebot_tickets_total{event=%q,lang=ar} = %v, want %v", event, n, want)
+		}
+	}
+}
+
+// TestStopDuringHandoff: a participant who sends STOP while a guide talks gets
+// nothing more; the guide's next message tells the guide, and the ticket closes.
+func TestStopDuringHandoff(t *testing.T) {
+	w := newWorld(t)
+	w.guide("201", "ar")
+	const number = "+46701110002"
+	id := w.asks(number)
+	w.press("201", "guide.claim:"+id, "claim")
+	w.out(message.Telegram, "201")
+	w.out(message.SMS, number)
+	if err := w.env.Store.Suppress(w.ctx, message.ParticipantID(message.SMS, number), message.OptedOut); err != nil {
+		t.Fatal(err)
+	}
+	w.text(message.Telegram, "201", "hello?")
+	if got := first(w.out(message.Telegram, "201")); !strings.HasPrefix(got, "Request #"+id+": the participant has stopped") {
+		t.Fatalf("guide after STOP: %q", got)
+	}
+	if got := w.out(message.SMS, number); len(got) != 0 {
+		t.Fatalf("sent after STOP: %q", got)
+	}
+	tk, err := w.env.Store.Ticket(w.ctx, id)
+	if err != nil || tk.Status != store.TicketClosed || tk.Outcome != "stopped" {
+		t.Fatalf("ticket %+v %v", tk, err)
+	}
+}
+
+// TestOnlyGuidesClaimAndOneTicketEach: a participant cannot claim; asking again shows
+// the place in the queue and opens no second ticket; a guide's retried message is
+// relayed once.
+func TestOnlyGuidesClaimAndOneTicketEach(t *testing.T) {
+	w := newWorld(t)
+	w.guide("301", "ar")
+	const number = "+46701110003"
+	id := w.asks(number)
+	// A Telegram participant pressing a forged claim button is a participant.
+	w.press("999", "guide.claim:"+id, "claim")
+	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
+		t.Fatalf("a non-guide claimed: %+v", tk)
+	}
+	w.text(message.SMS, number, "5")
+	got := first(w.out(message.SMS, number))
+	if want := w.env.Catalog.Render("ar", flow.Message{ID: "handoff.waiting", Params: map[string]string{"Position": "1"}}); !strings.HasPrefix(got, want) {
+		t.Fatalf("asking again: %q, want %q", got, want)
+	}
+	rec, _ := w.env.Store.Load(w.ctx, message.ParticipantID(message.SMS, number), "")
+	if rec.State.Handoff != id {
+		t.Fatalf("ticket %q, want still %q", rec.State.Handoff, id)
+	}
+	w.press("301", "guide.claim:"+id, "claim")
+	w.out(message.SMS, number)
+	retried := message.Inbound{Channel: message.Telegram, Address: "301", MsgID: "dup", Input: flow.Input{Kind: flow.Text, Text: "once"}}
+	for range 2 {
+		if _, err := w.svc.Handle(w.ctx, retried); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := w.out(message.SMS, number); len(got) != 1 || got[0] != "once" {
+		t.Fatalf("a retried guide message reached the participant as %q", got)
+	}
+}
