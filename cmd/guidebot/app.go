@@ -122,7 +122,7 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 		guidesChat = strconv.FormatInt(cfg.Telegram.GuidesChatID, 10)
 	}
 	guides := handoff.New(st, b, c.catalog, handoff.Options{GuidesChat: guidesChat, DefaultLang: cfg.DefaultLang,
-		ClaimTimeout: cfg.ClaimTimeout, Now: time.Now, Log: log})
+		ClaimTimeout: cfg.ClaimTimeout, GuideTimeout: cfg.GuideTimeout, Now: time.Now, Log: log})
 	guides.Register(b)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,

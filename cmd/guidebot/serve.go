@@ -98,7 +98,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 			return err
 		}
 	}
-	reminders, err := remind.NewRunner(a.store, remind.Ticks{Source: a.store, Handler: a.bot}, channels, a.now, a.log, srv.Registry())
+	reminders, err := remind.NewRunner(a.store, remind.Ticks{Source: a.store, Handler: a.handoff}, channels, a.now, a.log, srv.Registry())
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,11 @@ import (
 	"time"
 )
 
-// defaultClaimTimeout is HANDOFF_CLAIM_TIMEOUT's default.
-const defaultClaimTimeout = 10 * time.Minute
+// The handoff's timeouts by default: HANDOFF_CLAIM_TIMEOUT, HANDOFF_GUIDE_TIMEOUT.
+const (
+	defaultClaimTimeout = 10 * time.Minute
+	defaultGuideTimeout = 30 * time.Minute
+)
 
 // defaultSenders is OUTBOX_SENDERS' default: Telegram allows 30 messages a second
 // and answers in ~50–300 ms, so a handful would keep up; the margin absorbs slow
@@ -37,6 +40,10 @@ type Config struct {
 	// ClaimTimeout is how long a handoff request waits for a guide before the
 	// participant is told none has come yet (HANDOFF_CLAIM_TIMEOUT).
 	ClaimTimeout time.Duration
+	// GuideTimeout is how long a guide may leave a claimed request unanswered
+	// before they are reminded, and as long again before it is released
+	// (HANDOFF_GUIDE_TIMEOUT).
+	GuideTimeout time.Duration
 	// PprofAddr serves net/http/pprof on its own listener when set (off by default:
 	// profiles show more than the public routes should).
 	PprofAddr string
@@ -121,6 +128,12 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.PprofAddr = getenv("PPROF_ADDR")
+	c.GuideTimeout = defaultGuideTimeout
+	if v := getenv("HANDOFF_GUIDE_TIMEOUT"); v != "" {
+		if c.GuideTimeout, err = time.ParseDuration(v); err != nil || c.GuideTimeout <= 0 {
+			return c, fmt.Errorf("HANDOFF_GUIDE_TIMEOUT must be a positive duration such as 30m")
+		}
+	}
 	c.ClaimTimeout = defaultClaimTimeout
 	if v := getenv("HANDOFF_CLAIM_TIMEOUT"); v != "" {
 		if c.ClaimTimeout, err = time.ParseDuration(v); err != nil || c.ClaimTimeout <= 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,10 +14,12 @@ import (
 	"github.com/guidebot/guidebot/internal/store"
 )
 
-// The console's steps, named by its buttons.
+// The console's steps, named by its buttons; all start with guideSteps.
 const (
+	guideSteps    = "guide."
 	languagesStep = "guide.languages"
-	doneStep      = "guide.done:" // + the ticket id
+	silentStep    = "guide.silent:" // + the ticket id: a tick that checks on the guide
+	doneStep      = "guide.done:"   // + the ticket id
 	doneLanguages = "done"
 )
 
@@ -42,6 +45,13 @@ func (s *Service) Handle(ctx context.Context, in message.Inbound) (bool, error) 
 	}
 	code, redeem := redeemCode(in.Input)
 	g, isGuide, err := s.guide(ctx, in.Address)
+	if err == nil && !isGuide && in.Input.Kind == flow.Button && strings.HasPrefix(in.Input.Step, guideSteps) {
+		// A guide's button from someone this replica does not know yet: they may
+		// have registered on another replica within guidesRefresh.
+		if err = s.refresh(ctx, true); err == nil {
+			g, isGuide, err = s.guide(ctx, in.Address)
+		}
+	}
 	if err != nil {
 		return false, fmt.Errorf("handoff: %w", err)
 	}
@@ -118,7 +128,18 @@ func strongest(a, b string) string {
 // console is a registered guide's message.
 func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound) error {
 	now := s.opt.Now()
+	if in.Reachable {
+		// A guide who writes has not blocked the bot (any more).
+		if err := s.st.Unsuppress(ctx, guideID(g.Chat)); err != nil {
+			return fmt.Errorf("handoff: %w", err)
+		}
+	}
 	switch in.Input.Kind {
+	case flow.Tick:
+		if id, ok := strings.CutPrefix(in.Input.Step, silentStep); ok {
+			return s.silence(ctx, g, id, now)
+		}
+		return nil
 	case flow.Button:
 		switch step := in.Input.Step; {
 		case step == languagesStep:
@@ -208,6 +229,9 @@ func (s *Service) claim(ctx context.Context, g store.Guide, id string, now time.
 	}
 	s.m.event("claimed", tk.Lang, "")
 	s.m.since("claim", tk.Lang, tk.Opened, now)
+	if err := s.answered(ctx, g, id, now); err != nil {
+		return err
+	}
 	texts := []flow.Message{{ID: "guide.claimed", Params: map[string]string{"Ticket": id,
 		"Language": s.languageName(tk.Lang), "Who": who(tk.Channel, tk.Address), "Topic": tk.Topic}}}
 	for _, line := range s.lastWords(ctx, tk.Participant) {
@@ -284,7 +308,59 @@ func (s *Service) answer(ctx context.Context, g store.Guide, text string) error 
 		}
 		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.stopped", Params: map[string]string{"Ticket": id}})
 	}
+	if err := s.answered(ctx, g, id, s.opt.Now()); err != nil {
+		return err
+	}
 	return s.st.Enqueue(ctx, tk.Channel, message.Outbound{To: tk.Address, Participant: tk.Participant, Text: text})
+}
+
+// answered notes that g answered ticket id now, and has the runner check on them
+// a GuideTimeout later.
+func (s *Service) answered(ctx context.Context, g store.Guide, id string, now time.Time) error {
+	if err := s.st.MarkTicket(ctx, id, map[string]string{"active": strconv.FormatInt(now.Unix(), 10), "nudged": ""}); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	return s.watch(ctx, g, id, now.Add(s.opt.GuideTimeout))
+}
+
+// watch schedules a check on g's ticket id at due.
+func (s *Service) watch(ctx context.Context, g store.Guide, id string, due time.Time) error {
+	err := s.st.ScheduleTick(ctx, store.Tick{ID: "silent:" + id + ":" + strconv.FormatInt(due.Unix(), 10),
+		Participant: guideID(g.Chat), Channel: message.Telegram, Address: g.Chat, Step: silentStep + id, Due: due})
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	return nil
+}
+
+// silence checks on a guide who may have gone quiet: a GuideTimeout without an
+// answer brings a reminder, as long again gives the ticket back to the queue.
+func (s *Service) silence(ctx context.Context, g store.Guide, id string, now time.Time) error {
+	tk, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if tk.Status != store.TicketClaimed || tk.Guide != g.Chat {
+		return nil // done, released or taken over since
+	}
+	quiet := now.Sub(time.Unix(tk.Active, 0))
+	switch {
+	case quiet < s.opt.GuideTimeout:
+		return nil // they answered since; that answer scheduled its own check
+	case !tk.Nudged:
+		if err := s.st.MarkTicket(ctx, id, map[string]string{"nudged": "1"}); err != nil {
+			return fmt.Errorf("handoff: %w", err)
+		}
+		if err := s.watch(ctx, g, id, now.Add(s.opt.GuideTimeout)); err != nil {
+			return err
+		}
+		minutes := strconv.Itoa(int(s.opt.GuideTimeout / time.Minute))
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.silent", Params: map[string]string{"Ticket": id, "Minutes": minutes}})
+	}
+	if err := s.giveBack(ctx, g, tk, now, nil); err != nil {
+		return err
+	}
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.released", Params: map[string]string{"Ticket": id}})
 }
 
 // close ends the guide's ticket with an outcome and takes the participant back to
@@ -330,18 +406,40 @@ func (s *Service) release(ctx context.Context, g store.Guide, now time.Time) err
 	if id == "" {
 		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
 	}
-	tk, released, err := s.st.ReleaseTicket(ctx, id, g.Chat)
+	tk, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if err := s.giveBack(ctx, g, tk, now, nil); err != nil {
+		return err
+	}
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.released", Params: map[string]string{"Ticket": id}})
+}
+
+// giveBack returns g's ticket to the queue: the participant is told, and the other
+// guides who speak the language are offered it again. Within a participant's turn
+// (commit set) the messages go with its commit; otherwise straight to the outbox.
+func (s *Service) giveBack(ctx context.Context, g store.Guide, tk store.Ticket, now time.Time, commit *store.Commit) error {
+	tk, released, err := s.st.ReleaseTicket(ctx, tk.ID, g.Chat)
 	if err != nil {
 		return fmt.Errorf("handoff: %w", err)
 	}
 	if !released {
-		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+		return nil
 	}
 	s.m.event("released", tk.Lang, "")
 	if err := s.expect(ctx, tk, now); err != nil {
 		return err
 	}
-	if err := s.st.Enqueue(ctx, tk.Channel, message.Outbound{To: tk.Address, Participant: tk.Participant,
+	queue := func(ch string, m message.Outbound) error {
+		if commit != nil {
+			b, _ := json.Marshal(m) // an Outbound of strings always encodes
+			commit.Appends = append(commit.Appends, store.Append{Stream: store.Outbox(ch), Payload: string(b)})
+			return nil
+		}
+		return s.st.Enqueue(ctx, ch, m)
+	}
+	if err := queue(tk.Channel, message.Outbound{To: tk.Address, Participant: tk.Participant,
 		Reply: flow.Reply{Lang: tk.Lang, Texts: []flow.Message{{ID: "handoff.released"}}}}); err != nil {
 		return fmt.Errorf("handoff: %w", err)
 	}
@@ -353,9 +451,11 @@ func (s *Service) release(ctx context.Context, g store.Guide, now time.Time) err
 		if o.Chat == g.Chat {
 			continue
 		}
-		if err := s.say(ctx, o, claimStep+id, []flow.Choice{{ID: "claim", Label: "guide.claim"}}, s.announcement(tk)); err != nil {
-			return err
+		err := queue(message.Telegram, message.Outbound{To: o.Chat, Participant: guideID(o.Chat), Reply: flow.Reply{Lang: o.Lang,
+			Texts: []flow.Message{s.announcement(tk)}, Options: []flow.Choice{{ID: "claim", Label: "guide.claim"}}, Step: claimStep + tk.ID}})
+		if err != nil {
+			return fmt.Errorf("handoff: %w", err)
 		}
 	}
-	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.released", Params: map[string]string{"Ticket": id}})
+	return nil
 }

@@ -77,6 +77,13 @@ func (s *Service) relay(ctx context.Context, t *bot.Turn, e flow.Effect) (string
 	if !ok || tk.Status != store.TicketClaimed {
 		return "", nil // the guide is gone or done: nothing to relay to
 	}
+	// A guide who blocked the bot cannot be reached: the ticket goes back to the
+	// queue, and the guide who claims it next reads these words in the transcript.
+	if reason, err := s.st.Suppressed(ctx, guideID(g.Chat)); err != nil {
+		return "", fmt.Errorf("relay: %w", err)
+	} else if reason == message.Blocked {
+		return "", s.giveBack(ctx, g, tk, t.Now, t.Commit)
+	}
 	params := map[string]string{"Ticket": tk.ID, "Who": who(tk.Channel, tk.Address),
 		"Language": s.languageName(tk.Lang), "Text": e.Args["text"]}
 	id := "guide.relay"

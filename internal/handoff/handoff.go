@@ -31,6 +31,8 @@ type Store interface {
 	ScheduleTick(ctx context.Context, t store.Tick) error
 	ReleaseTicket(ctx context.Context, id, guide string) (store.Ticket, bool, error)
 	Suppressed(ctx context.Context, id string) (string, error)
+	Unsuppress(ctx context.Context, id string) error
+	MarkTicket(ctx context.Context, id string, fields map[string]string) error
 }
 
 // Participants is the bot, for what the guides do to a participant's conversation
@@ -45,8 +47,12 @@ type Texts interface {
 	Message(lang, id string) (string, bool)
 }
 
-// DefaultClaimTimeout is how long a request waits for a guide by default.
-const DefaultClaimTimeout = 10 * time.Minute
+// The handoff's timeouts by default: a request waiting for a guide, and a claimed
+// one waiting for its guide's answer.
+const (
+	DefaultClaimTimeout = 10 * time.Minute
+	DefaultGuideTimeout = 30 * time.Minute
+)
 
 // InviteTTL is how long an invite code may be redeemed.
 const InviteTTL = 7 * 24 * time.Hour
@@ -68,6 +74,10 @@ type Options struct {
 	// ClaimTimeout is how long a request waits for a guide before the participant
 	// is told none has come yet [DefaultClaimTimeout].
 	ClaimTimeout time.Duration
+	// GuideTimeout is how long a guide may leave a claimed request unanswered
+	// before a reminder, and as long again before it is released
+	// [DefaultGuideTimeout].
+	GuideTimeout time.Duration
 	Now          func() time.Time
 	Log          *slog.Logger
 }
@@ -89,6 +99,9 @@ type Service struct {
 func New(st Store, participants Participants, texts Texts, opt Options) *Service {
 	if opt.ClaimTimeout <= 0 {
 		opt.ClaimTimeout = DefaultClaimTimeout
+	}
+	if opt.GuideTimeout <= 0 {
+		opt.GuideTimeout = DefaultGuideTimeout
 	}
 	return &Service{st: st, bot: participants, texts: texts, opt: opt, m: newMetrics()}
 }
@@ -126,9 +139,10 @@ func (s *Service) guide(ctx context.Context, chat string) (store.Guide, bool, er
 	return g, ok, nil
 }
 
-// speakers are the guides who take tickets in lang.
+// speakers are the guides who take tickets in lang, read afresh: a guide who
+// registered on another replica a moment ago hears of the next request.
 func (s *Service) speakers(ctx context.Context, lang string) ([]store.Guide, error) {
-	if err := s.refresh(ctx, false); err != nil {
+	if err := s.refresh(ctx, true); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

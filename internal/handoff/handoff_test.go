@@ -42,9 +42,9 @@ func newWorld(t *testing.T) *world {
 	env := bottest.New(t, clock.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := handoff.New(env.Store, env.Bot, env.Catalog, handoff.Options{DefaultLang: "sv",
-		ClaimTimeout: 10 * time.Minute, Now: clock.Now, Log: log})
+		ClaimTimeout: 10 * time.Minute, GuideTimeout: 30 * time.Minute, Now: clock.Now, Log: log})
 	svc.Register(env.Bot)
-	runner, err := remind.NewRunner(env.Store, remind.Ticks{Source: env.Store, Handler: env.Bot},
+	runner, err := remind.NewRunner(env.Store, remind.Ticks{Source: env.Store, Handler: svc},
 		[]string{message.SMS, message.Telegram}, clock.Now, log, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -251,5 +251,76 @@ func TestOnlyGuidesClaimAndOneTicketEach(t *testing.T) {
 	}
 	if got := w.out(message.SMS, number); len(got) != 1 || got[0] != "once" {
 		t.Fatalf("a retried guide message reached the participant as %q", got)
+	}
+}
+
+// tick moves the clock on by d and delivers what is due.
+func (w *world) tick(d time.Duration) {
+	w.t.Helper()
+	w.clock.Advance(d)
+	if _, err := w.runner.DeliverTicks(w.ctx); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// TestSilentGuideIsRemindedThenReleased: a guide who answers keeps the ticket; one
+// who goes quiet for the guide timeout is reminded, and as long again gives the
+// ticket back to the queue, with the participant and the other guides told.
+func TestSilentGuideIsRemindedThenReleased(t *testing.T) {
+	w := newWorld(t)
+	w.guide("401", "ar")
+	w.guide("402", "ar")
+	const number = "+46701110004"
+	id := w.asks(number)
+	w.press("401", "guide.claim:"+id, "claim")
+	w.out(message.Telegram, "401")
+	w.out(message.Telegram, "402")
+	w.out(message.SMS, number)
+	w.tick(20 * time.Minute)
+	w.text(message.Telegram, "401", "I am looking into it")
+	w.out(message.SMS, number)
+	w.tick(20 * time.Minute) // 40 minutes after the claim, 20 after the answer
+	if got := w.out(message.Telegram, "401"); len(got) != 0 {
+		t.Fatalf("a guide who answered 20 minutes ago was reminded: %q", got)
+	}
+	w.tick(11 * time.Minute) // 31 minutes after the answer
+	if got := first(w.out(message.Telegram, "401")); !strings.HasPrefix(got, "Request #"+id+" has waited 30 minutes for your answer.") {
+		t.Fatalf("reminder: %q", got)
+	}
+	w.tick(31 * time.Minute)
+	if got := first(w.out(message.Telegram, "401")); got != "Request #"+id+" is back in the queue." {
+		t.Fatalf("after the second silence: %q", got)
+	}
+	if got := first(w.out(message.Telegram, "402")); !strings.Contains(got, "New request #"+id) {
+		t.Fatalf("the other guide: %q", got)
+	}
+	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
+		t.Fatalf("ticket %+v", tk)
+	}
+}
+
+// TestBlockedGuideGivesTheTicketBack: the outbox found the guide has blocked the bot;
+// the participant's next message sends the ticket back to the queue.
+func TestBlockedGuideGivesTheTicketBack(t *testing.T) {
+	w := newWorld(t)
+	w.guide("501", "ar")
+	w.guide("502", "ar")
+	const number = "+46701110005"
+	id := w.asks(number)
+	w.press("501", "guide.claim:"+id, "claim")
+	w.out(message.Telegram, "502")
+	w.out(message.SMS, number)
+	if err := w.env.Store.Suppress(w.ctx, "guide:501", message.Blocked); err != nil {
+		t.Fatal(err)
+	}
+	w.text(message.SMS, number, "هل أنت هنا؟")
+	if got := first(w.out(message.SMS, number)); !strings.HasPrefix(got, w.env.Catalog.Render("ar", flow.Message{ID: "handoff.released"})) {
+		t.Fatalf("participant: %q", got)
+	}
+	if got := first(w.out(message.Telegram, "502")); !strings.Contains(got, "New request #"+id) {
+		t.Fatalf("the other guide: %q", got)
+	}
+	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
+		t.Fatalf("ticket %+v", tk)
 	}
 }

@@ -66,6 +66,10 @@ type Ticket struct {
 	Claimed     int64  `json:"claimed,omitempty"`
 	Closed      int64  `json:"closed,omitempty"`
 	Msg         string `json:"msg,omitempty"` // the message that opened it
+	// Active is when the guide last answered (Unix seconds); Nudged says they were
+	// reminded since.
+	Active int64 `json:"active,omitempty"`
+	Nudged bool  `json:"nudged,omitempty"`
 }
 
 // The ticket statuses.
@@ -275,7 +279,8 @@ func (s *Store) Ticket(ctx context.Context, id string) (Ticket, error) {
 	num := func(k string) int64 { n, _ := strconv.ParseInt(m[k], 10, 64); return n }
 	return Ticket{ID: m["id"], Participant: m["participant"], Channel: m["channel"], Address: m["address"],
 		Lang: m["lang"], Topic: m["topic"], Status: m["status"], Guide: m["guide"], GuideName: m["guide_name"],
-		Outcome: m["outcome"], Opened: num("opened"), Claimed: num("claimed"), Closed: num("closed")}, nil
+		Outcome: m["outcome"], Opened: num("opened"), Claimed: num("claimed"), Closed: num("closed"),
+		Msg: m["msg"], Active: num("active"), Nudged: m["nudged"] == "1"}, nil
 }
 
 // splitHandoff reads handoffField: the ticket id and whether a guide has it.
@@ -324,4 +329,12 @@ func (s *Store) ReleaseTicket(ctx context.Context, id, guide string) (t Ticket, 
 		t.Status, t.Guide, t.GuideName = TicketOpen, "", ""
 	}
 	return t, n == 1, nil
+}
+
+// MarkTicket sets fields of a ticket (the guide's last answer, a reminder sent).
+func (s *Store) MarkTicket(ctx context.Context, id string, fields map[string]string) error {
+	if err := s.rdb.HSet(ctx, s.keys.ticket(id), fields).Err(); err != nil {
+		return fmt.Errorf("store: mark ticket: %w", err)
+	}
+	return nil
 }
