@@ -19,6 +19,7 @@ const (
 	guideSteps    = "guide."
 	languagesStep = "guide.languages"
 	silentStep    = "guide.silent:" // + the ticket id: a tick that checks on the guide
+	switchStep    = "guide.switch:" // + the ticket id: the guide's words go there now
 	doneStep      = "guide.done:"   // + the ticket id
 	doneLanguages = "done"
 )
@@ -146,6 +147,8 @@ func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound
 			return s.toggleLanguage(ctx, g, in.Input.Option)
 		case strings.HasPrefix(step, claimStep):
 			return s.claim(ctx, g, strings.TrimPrefix(step, claimStep), now)
+		case strings.HasPrefix(step, switchStep):
+			return s.switchTo(ctx, g, strings.TrimPrefix(step, switchStep))
 		case strings.HasPrefix(step, doneStep):
 			return s.close(ctx, g, strings.TrimPrefix(step, doneStep), in.Input.Option, now)
 		}
@@ -171,6 +174,14 @@ func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound
 			return s.say(ctx, g, doneStep+id, opts, flow.Message{ID: "guide.outcome", Params: map[string]string{"Ticket": id}})
 		case "/release":
 			return s.release(ctx, g, now)
+		case "/tickets":
+			return s.tickets(ctx, g)
+		case "/invite", "/guides", "/remove":
+			if g.Role != RoleCoordinator {
+				return s.say(ctx, g, "", nil, flow.Message{ID: "guide.not_coordinator"})
+			}
+			_, arg, _ := strings.Cut(strings.TrimSpace(in.Input.Text), " ")
+			return s.coordinate(ctx, g, cmd, strings.TrimSpace(arg), now)
 		case "/help", "/start":
 			return s.say(ctx, g, "", nil, flow.Message{ID: "guide.help"})
 		}
@@ -458,4 +469,115 @@ func (s *Service) giveBack(ctx context.Context, g store.Guide, tk store.Ticket, 
 		}
 	}
 	return nil
+}
+
+// tickets lists the tickets g holds, a button each to make it the one their words
+// go to.
+func (s *Service) tickets(ctx context.Context, g store.Guide) error {
+	held, err := s.st.HeldTickets(ctx, g.Chat)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if len(held) == 0 {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+	}
+	current, err := s.st.CurrentTicket(ctx, g.Chat)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	for _, id := range held {
+		tk, err := s.st.Ticket(ctx, id)
+		if err != nil {
+			return fmt.Errorf("handoff: %w", err)
+		}
+		item := flow.Message{ID: "guide.ticket_item", Params: map[string]string{"Ticket": id,
+			"Language": s.languageName(tk.Lang), "Who": who(tk.Channel, tk.Address)}}
+		var opts []flow.Choice
+		if id != current {
+			opts = []flow.Choice{{ID: "switch", Label: "guide.switch"}}
+		}
+		if err := s.say(ctx, g, switchStep+id, opts, item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// switchTo makes ticket id, which g holds, the one their words go to.
+func (s *Service) switchTo(ctx context.Context, g store.Guide, id string) error {
+	held, err := s.st.HeldTickets(ctx, g.Chat)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if !slices.Contains(held, id) {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+	}
+	if err := s.st.SetCurrentTicket(ctx, g.Chat, id); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.switched", Params: map[string]string{"Ticket": id}})
+}
+
+// coordinate is a coordinator's /invite [coordinator], /guides and /remove CHAT.
+func (s *Service) coordinate(ctx context.Context, g store.Guide, cmd, arg string, now time.Time) error {
+	switch cmd {
+	case "/invite":
+		role, id := RoleGuide, "guide.invite_guide"
+		if arg == RoleCoordinator {
+			role, id = RoleCoordinator, "guide.invite_coordinator"
+		}
+		code, err := s.st.CreateInvite(ctx, role, InviteTTL)
+		if err != nil {
+			return fmt.Errorf("handoff: %w", err)
+		}
+		return s.say(ctx, g, "", nil, flow.Message{ID: id, Params: map[string]string{"Code": code}})
+	case "/guides":
+		if err := s.refresh(ctx, true); err != nil {
+			return fmt.Errorf("handoff: %w", err)
+		}
+		s.mu.Lock()
+		all := make([]store.Guide, 0, len(s.guides))
+		for _, o := range s.guides {
+			all = append(all, o)
+		}
+		s.mu.Unlock()
+		slices.SortFunc(all, func(a, b store.Guide) int { return strings.Compare(a.Name, b.Name) })
+		texts := []flow.Message{{ID: "guide.list"}}
+		for _, o := range all {
+			langs := make([]string, 0, len(o.Langs))
+			for _, l := range o.Langs {
+				langs = append(langs, s.languageName(l))
+			}
+			texts = append(texts, flow.Message{ID: "guide.list_item", Params: map[string]string{"Name": o.Name,
+				"Role": o.Role, "Langs": strings.Join(langs, ", "), "Chat": o.Chat}})
+		}
+		return s.say(ctx, g, "", nil, texts...)
+	}
+	o, ok, err := s.guide(ctx, arg)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if !ok {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.unknown_guide"})
+	}
+	held, err := s.st.HeldTickets(ctx, o.Chat)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	for _, id := range held {
+		tk, err := s.st.Ticket(ctx, id)
+		if err != nil {
+			return fmt.Errorf("handoff: %w", err)
+		}
+		if err := s.giveBack(ctx, o, tk, now, nil); err != nil {
+			return err
+		}
+	}
+	if err := s.st.RemoveGuide(ctx, o.Chat); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if err := s.refresh(ctx, true); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.removed", Params: map[string]string{"Name": o.Name}})
 }

@@ -33,6 +33,9 @@ type Store interface {
 	Suppressed(ctx context.Context, id string) (string, error)
 	Unsuppress(ctx context.Context, id string) error
 	MarkTicket(ctx context.Context, id string, fields map[string]string) error
+	HeldTickets(ctx context.Context, guide string) ([]string, error)
+	SetCurrentTicket(ctx context.Context, guide, id string) error
+	RemoveGuide(ctx context.Context, chat string) error
 }
 
 // Participants is the bot, for what the guides do to a participant's conversation

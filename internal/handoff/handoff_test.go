@@ -324,3 +324,69 @@ func TestBlockedGuideGivesTheTicketBack(t *testing.T) {
 		t.Fatalf("ticket %+v", tk)
 	}
 }
+
+// TestCoordinatorsAndSeveralTickets: a coordinator invites a guide from Telegram
+// and lists the guides; a plain guide may not; a guide holding two requests picks
+// which one their words go to; removing a guide gives their requests back.
+func TestCoordinatorsAndSeveralTickets(t *testing.T) {
+	w := newWorld(t)
+	code, err := w.env.Store.CreateInvite(w.ctx, handoff.RoleCoordinator, handoff.InviteTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.text(message.Telegram, "600", "/guide "+code)
+	w.out(message.Telegram, "600")
+	w.text(message.Telegram, "600", "/invite")
+	got := first(w.out(message.Telegram, "600"))
+	if !strings.HasPrefix(got, "A one-time code for a new guide") {
+		t.Fatalf("/invite: %q", got)
+	}
+	invited := strings.TrimSuffix(strings.Fields(strings.SplitN(got, "7 days: ", 2)[1])[0], ".")
+	w.text(message.Telegram, "601", "/guide "+invited)
+	w.press("601", "guide.languages", "ar")
+	w.out(message.Telegram, "601")
+	w.text(message.Telegram, "601", "/guides")
+	if got := first(w.out(message.Telegram, "601")); got != "Only a coordinator can do that." {
+		t.Fatalf("a guide's /guides: %q", got)
+	}
+	w.text(message.Telegram, "600", "/guides")
+	if got := first(w.out(message.Telegram, "600")); !strings.Contains(got, "G601, guide: العربية (601)") || !strings.Contains(got, "G600, coordinator") {
+		t.Fatalf("/guides: %q", got)
+	}
+	one, two := "+46701110006", "+46701110007"
+	a, b := w.asks(one), w.asks(two)
+	w.press("601", "guide.claim:"+a, "claim")
+	w.press("601", "guide.claim:"+b, "claim")
+	w.out(message.Telegram, "601")
+	w.out(message.SMS, one)
+	w.out(message.SMS, two)
+	w.text(message.Telegram, "601", "to the second")
+	if got := w.out(message.SMS, two); len(got) != 1 || got[0] != "to the second" {
+		t.Fatalf("the last claimed gets the words: %q", got)
+	}
+	w.text(message.Telegram, "601", "/tickets")
+	items := w.out(message.Telegram, "601")
+	if len(items) != 2 || !strings.HasPrefix(items[0], "#"+a+": العربية") || !strings.Contains(items[0], "1. Write to this one") ||
+		strings.Contains(items[1], "Write to this one") {
+		t.Fatalf("/tickets: %q", items)
+	}
+	w.press("601", "guide.switch:"+a, "switch")
+	w.out(message.Telegram, "601")
+	w.text(message.Telegram, "601", "to the first")
+	if got := w.out(message.SMS, one); len(got) != 1 || got[0] != "to the first" {
+		t.Fatalf("after switching: %q", got)
+	}
+	w.text(message.Telegram, "600", "/remove 601")
+	if got := first(w.out(message.Telegram, "600")); !strings.HasPrefix(got, "G601 is no longer a guide.") {
+		t.Fatalf("/remove: %q", got)
+	}
+	for _, id := range []string{a, b} {
+		if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
+			t.Fatalf("ticket of a removed guide: %+v", tk)
+		}
+	}
+	w.text(message.Telegram, "601", "/done")
+	if got := first(w.out(message.Telegram, "601")); !strings.HasPrefix(got, "Hello! I am guidebot.") {
+		t.Fatalf("a removed guide is a participant again, greeted by the flows: %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 func (k keys) invite(code string) string      { return k.prefix + "gb:invite:" + code }
 func (k keys) guides() string                 { return k.prefix + "gb:guides" }
 func (k keys) guideCurrent() string           { return k.prefix + "gb:guides:current" }
+func (k keys) guideHeld(chat string) string   { return k.prefix + "gb:guides:held:" + chat }
 func (k keys) ticket(id string) string        { return k.prefix + "gb:ticket:" + id }
 func (k keys) ticketSeq() string              { return k.prefix + "gb:ticket:seq" }
 func (k keys) ticketQueue(lang string) string { return k.prefix + "gb:queue:" + lang }
@@ -197,7 +199,8 @@ func (s *Store) OpenTicket(ctx context.Context, t Ticket) (id string, position i
 // records the guide, leaves the queue, the participant's state says a guide talks,
 // and it becomes the guide's current ticket. A claimed or closed ticket is not
 // claimed again; the script returns its holder's name.
-// KEYS: ticket, queue, current, participant state. ARGV: id, guide chat, guide name, now.
+// KEYS: ticket, queue, current, participant state, the guide's held set. ARGV: id,
+// guide chat, guide name, now.
 var claimScript = redis.NewScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'open' then
@@ -206,6 +209,7 @@ end
 redis.call('HSET', KEYS[1], 'status', 'claimed', 'guide', ARGV[2], 'guide_name', ARGV[3], 'claimed', ARGV[4])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
+redis.call('SADD', KEYS[5], ARGV[1])
 if redis.call('HGET', KEYS[4], 'h') == ARGV[1] then
   redis.call('HSET', KEYS[4], 'h', ARGV[1] .. ':c')
 end
@@ -220,7 +224,7 @@ func (s *Store) ClaimTicket(ctx context.Context, id string, g Guide, now time.Ti
 		return false, "", t, err
 	}
 	res, err := claimScript.Run(ctx, s.rdb, []string{s.keys.ticket(id), s.keys.ticketQueue(t.Lang),
-		s.keys.guideCurrent(), s.keys.state(t.Participant)}, id, g.Chat, g.Name, now.Unix()).Slice()
+		s.keys.guideCurrent(), s.keys.state(t.Participant), s.keys.guideHeld(g.Chat)}, id, g.Chat, g.Name, now.Unix()).Slice()
 	if err != nil || len(res) != 3 {
 		return false, "", t, fmt.Errorf("store: claim ticket: %w", err)
 	}
@@ -233,8 +237,9 @@ func (s *Store) ClaimTicket(ctx context.Context, id string, g Guide, now time.Ti
 }
 
 // closeScript closes a ticket with its outcome: it leaves the queue, the guide's
-// current ticket and the participant's state. KEYS: ticket, queue, current,
-// participant state. ARGV: id, outcome, now. It returns 0 if it was closed already.
+// current and held tickets and the participant's state. KEYS: ticket, queue,
+// current, participant state, the guide's held set. ARGV: id, outcome, now. It
+// returns 0 if it was closed already.
 var closeScript = redis.NewScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'closed' then return 0 end
@@ -242,6 +247,7 @@ local guide = redis.call('HGET', KEYS[1], 'guide')
 redis.call('HSET', KEYS[1], 'status', 'closed', 'outcome', ARGV[2], 'closed', ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 if guide and redis.call('HGET', KEYS[3], guide) == ARGV[1] then redis.call('HDEL', KEYS[3], guide) end
+redis.call('SREM', KEYS[5], ARGV[1])
 local h = redis.call('HGET', KEYS[4], 'h')
 if h == ARGV[1] or h == ARGV[1] .. ':c' then redis.call('HDEL', KEYS[4], 'h') end
 return 1
@@ -254,7 +260,7 @@ func (s *Store) CloseTicket(ctx context.Context, id, outcome string, now time.Ti
 		return t, false, err
 	}
 	n, err := closeScript.Run(ctx, s.rdb, []string{s.keys.ticket(id), s.keys.ticketQueue(t.Lang),
-		s.keys.guideCurrent(), s.keys.state(t.Participant)}, id, outcome, now.Unix()).Int()
+		s.keys.guideCurrent(), s.keys.state(t.Participant), s.keys.guideHeld(t.Guide)}, id, outcome, now.Unix()).Int()
 	if err != nil {
 		return t, false, fmt.Errorf("store: close ticket: %w", err)
 	}
@@ -309,6 +315,7 @@ end
 redis.call('HSET', KEYS[1], 'status', 'open', 'guide', '', 'guide_name', '')
 redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'opened'), ARGV[1])
 if redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[3], ARGV[2]) end
+redis.call('SREM', KEYS[5], ARGV[1])
 if redis.call('HGET', KEYS[4], 'h') == ARGV[1] .. ':c' then redis.call('HSET', KEYS[4], 'h', ARGV[1]) end
 return 1
 `)
@@ -321,7 +328,7 @@ func (s *Store) ReleaseTicket(ctx context.Context, id, guide string) (t Ticket, 
 		return t, false, err
 	}
 	n, err := releaseTicketScript.Run(ctx, s.rdb, []string{s.keys.ticket(id), s.keys.ticketQueue(t.Lang),
-		s.keys.guideCurrent(), s.keys.state(t.Participant)}, id, guide).Int()
+		s.keys.guideCurrent(), s.keys.state(t.Participant), s.keys.guideHeld(guide)}, id, guide).Int()
 	if err != nil {
 		return t, false, fmt.Errorf("store: release ticket: %w", err)
 	}
@@ -335,6 +342,32 @@ func (s *Store) ReleaseTicket(ctx context.Context, id, guide string) (t Ticket, 
 func (s *Store) MarkTicket(ctx context.Context, id string, fields map[string]string) error {
 	if err := s.rdb.HSet(ctx, s.keys.ticket(id), fields).Err(); err != nil {
 		return fmt.Errorf("store: mark ticket: %w", err)
+	}
+	return nil
+}
+
+// HeldTickets lists the tickets a guide holds.
+func (s *Store) HeldTickets(ctx context.Context, guide string) ([]string, error) {
+	ids, err := s.rdb.SMembers(ctx, s.keys.guideHeld(guide)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: held tickets: %w", err)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// SetCurrentTicket makes id the ticket a guide's words go to.
+func (s *Store) SetCurrentTicket(ctx context.Context, guide, id string) error {
+	if err := s.rdb.HSet(ctx, s.keys.guideCurrent(), guide, id).Err(); err != nil {
+		return fmt.Errorf("store: current ticket: %w", err)
+	}
+	return nil
+}
+
+// RemoveGuide unregisters a guide.
+func (s *Store) RemoveGuide(ctx context.Context, chat string) error {
+	if err := s.rdb.HDel(ctx, s.keys.guides(), chat).Err(); err != nil {
+		return fmt.Errorf("store: remove guide: %w", err)
 	}
 	return nil
 }
