@@ -32,21 +32,27 @@ func guidePress(updateID, chat int64, name, data string) string {
 // used code are refused) race to claim it: exactly one wins and the other is told
 // who; the participant's words reach the guide with the number masked, the guide's
 // words reach the participant by SMS; /done with an outcome takes the participant
-// back to the flows, which ask for feedback.
+// back to the flows, which ask for feedback. Two replicas share the work.
 func TestServeHandoffToAGuide(t *testing.T) {
 	bin := buildBinary(t)
 	tg := telegramtest.New(t, token)
 	tw := smstest.NewServer(t, sid, auth)
-	addr := freeAddr(t)
-	public := "http://" + addr
+	// Two replicas on one Redis: the participant's SMS reach one, the guides'
+	// Telegram updates the other, so every step crosses between them.
 	redis := redisURL(t)
-	startServe(t, bin, addr, map[string]string{
-		"REDIS_URL": redis, "PUBLIC_URL": public, "SMS_RATE": "0",
-		"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL, "TELEGRAM_WEBHOOK_SECRET": secret,
-		"TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0",
-		"TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth, "TWILIO_FROM": "+46700000000",
-		"TWILIO_API_URL": tw.URL,
-	})
+	var replicas [2]string
+	for i := range replicas {
+		addr := freeAddr(t)
+		replicas[i] = "http://" + addr
+		startServe(t, bin, addr, map[string]string{
+			"REDIS_URL": redis, "PUBLIC_URL": replicas[i], "SMS_RATE": "0",
+			"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL, "TELEGRAM_WEBHOOK_SECRET": secret,
+			"TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0",
+			"TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth, "TWILIO_FROM": "+46700000000",
+			"TWILIO_API_URL": tw.URL,
+		})
+	}
+	public, guides := replicas[0], replicas[1]
 	invite := func() string {
 		code, out, errOut := runCmd(t, map[string]string{"REDIS_URL": redis}, "", "guide", "invite")
 		if code != 0 || len(strings.TrimSpace(out)) != 8 {
@@ -57,7 +63,7 @@ func TestServeHandoffToAGuide(t *testing.T) {
 	var update int64 = 100
 	var mu sync.Mutex
 	post := func(body string) {
-		req, _ := http.NewRequest(http.MethodPost, public+"/telegram/webhook", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, guides+"/telegram/webhook", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
 		resp, err := http.DefaultClient.Do(req)

@@ -70,7 +70,7 @@ func (s *Service) relay(ctx context.Context, t *bot.Turn, e flow.Effect) (string
 	if err != nil {
 		return "", fmt.Errorf("relay: %w", err)
 	}
-	g, ok, err := s.guide(ctx, tk.Guide)
+	g, ok, err := s.knownGuide(ctx, tk.Guide)
 	if err != nil {
 		return "", fmt.Errorf("relay: %w", err)
 	}
@@ -109,7 +109,7 @@ func (s *Service) forgotten(ctx context.Context, t *bot.Turn) error {
 	if tk.Guide == "" {
 		return nil
 	}
-	if g, ok, err := s.guide(ctx, tk.Guide); err != nil || !ok {
+	if g, ok, err := s.knownGuide(ctx, tk.Guide); err != nil || !ok {
 		return err
 	} else {
 		t.Commit.Appends = append(t.Commit.Appends, outbox(message.Outbound{To: g.Chat, Participant: guideID(g.Chat),

@@ -142,6 +142,19 @@ func (s *Service) guide(ctx context.Context, chat string) (store.Guide, bool, er
 	return g, ok, nil
 }
 
+// knownGuide is guide, read afresh when this replica does not know chat yet (they
+// registered on another replica within guidesRefresh).
+func (s *Service) knownGuide(ctx context.Context, chat string) (store.Guide, bool, error) {
+	g, ok, err := s.guide(ctx, chat)
+	if err != nil || ok {
+		return g, ok, err
+	}
+	if err := s.refresh(ctx, true); err != nil {
+		return store.Guide{}, false, err
+	}
+	return s.guide(ctx, chat)
+}
+
 // speakers are the guides who take tickets in lang, read afresh: a guide who
 // registered on another replica a moment ago hears of the next request.
 func (s *Service) speakers(ctx context.Context, lang string) ([]store.Guide, error) {

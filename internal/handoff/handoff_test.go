@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +16,14 @@ import (
 
 	"github.com/guidebot/guidebot/internal/bot/bottest"
 	"github.com/guidebot/guidebot/internal/channel"
+	"github.com/guidebot/guidebot/internal/channel/telegram"
+	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
 	"github.com/guidebot/guidebot/internal/clocktest"
+	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/handoff"
 	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/remind"
 	"github.com/guidebot/guidebot/internal/store"
 )
@@ -389,4 +394,70 @@ func TestCoordinatorsAndSeveralTickets(t *testing.T) {
 	if got := first(w.out(message.Telegram, "601")); !strings.HasPrefix(got, "Hello! I am guidebot.") {
 		t.Fatalf("a removed guide is a participant again, greeted by the flows: %q", got)
 	}
+}
+
+// BenchmarkRequestToAnnouncement: a participant asks for a person; the time until
+// the announcement reaches a guide at the fake Bot API, through the bot, the
+// commit, the outbox and the Telegram sender (real Redis, limits lifted). Reports
+// p50_ms and p99_ms.
+func BenchmarkRequestToAnnouncement(b *testing.B) {
+	clock := func() time.Time { return time.Now() }
+	env := bottest.New(b, clock)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := handoff.New(env.Store, env.Bot, env.Catalog, handoff.Options{DefaultLang: "sv", Now: clock, Log: log})
+	svc.Register(env.Bot)
+	fake := telegramtest.New(b, "1:bench")
+	tg, err := telegram.New(config.Telegram{Token: "1:bench", APIURL: fake.URL, Mode: "polling"}, "", svc, env.Catalog, clock, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, err := env.Store.Outbox(ctx, message.Telegram, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := outbox.New(stream, tg.Sender(), env.Store, outbox.Options{Channel: message.Telegram, Limits: tg.Limits(), Log: log})
+	go d.Run(ctx)
+	code, err := env.Store.CreateInvite(ctx, handoff.RoleGuide, handoff.InviteTTL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := func(from string, input flow.Input, id string) {
+		if _, err := svc.Handle(ctx, message.Inbound{Channel: message.Telegram, Address: from, MsgID: id, Input: input, Name: "G"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	in("7000", flow.Input{Kind: flow.Text, Text: "/guide " + code, Lang: "en"}, "g1")
+	in("7000", flow.Input{Kind: flow.Button, Step: "guide.languages", Option: "ar"}, "g2")
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		from := fmt.Sprintf("%d", 800000+i)
+		// A participant in Arabic at the menu, then the request.
+		in(from, flow.Input{Kind: flow.Text, Text: "hi", Lang: "ar"}, from+"a")
+		in(from, flow.Input{Kind: flow.Text, Text: "3"}, from+"b")
+		before := announcements(fake)
+		start := time.Now()
+		in(from, flow.Input{Kind: flow.Text, Text: "5"}, from+"c")
+		for announcements(fake) == before {
+			time.Sleep(50 * time.Microsecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99_ms")
+}
+
+// announcements counts the announcements the fake Bot API accepted for guide 7000.
+func announcements(fake *telegramtest.Server) int {
+	n := 0
+	for _, c := range fake.Sent() {
+		if c.Params["chat_id"] == "7000" && strings.HasPrefix(c.Params["text"], "New request #") {
+			n++
+		}
+	}
+	return n
 }
