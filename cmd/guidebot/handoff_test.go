@@ -169,7 +169,17 @@ func TestServeHandoffToAGuide(t *testing.T) {
 			return strings.Contains(m[len(m)-1], winnerName)
 		})
 	}
-	_ = loser
+	// Both announcements are edited to say who took it, their Claim buttons gone.
+	edited := func(chat int64) bool {
+		for _, c := range tg.Edited() {
+			if c.Params["chat_id"] == fmt.Sprint(chat) && c.Params["text"] == "Request #"+ticket+" was taken by "+winnerName+"." {
+				_, kb := c.Params["reply_markup"]
+				return !kb
+			}
+		}
+		return false
+	}
+	waitFor(t, "the announcements edited", func() bool { return edited(winner) && edited(loser) })
 
 	// Relay both ways.
 	before := len(sentTo(tg, winner))

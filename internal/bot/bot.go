@@ -55,6 +55,9 @@ const conflictPause = time.Millisecond
 // handled before and nothing changed. On error nothing was written, so the caller
 // must not report the message as handled (a webhook answers 5xx and is retried).
 func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, err error) {
+	if in.Sender != "" {
+		return false, nil // an action in a group chat: a group is nobody's conversation
+	}
 	id := message.ParticipantID(in.Channel, in.Address)
 	unlock, err := b.turns.lock(ctx, id)
 	if err != nil {

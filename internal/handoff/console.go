@@ -41,6 +41,19 @@ func (s *Service) Handle(ctx context.Context, in message.Inbound) (bool, error) 
 	if in.Channel != message.Telegram {
 		return s.bot.Handle(ctx, in)
 	}
+	if in.Sender != "" {
+		// A button pressed in a group: a guide claiming in the guides' chat counts;
+		// nothing else done in a group is anyone's conversation.
+		step, ok := strings.CutPrefix(in.Input.Step, claimStep)
+		if !ok || in.Address != s.opt.GuidesChat || in.Input.Kind != flow.Button {
+			return false, nil
+		}
+		g, isGuide, err := s.knownGuide(ctx, in.Sender)
+		if err != nil || !isGuide {
+			return false, err
+		}
+		return false, s.claim(ctx, g, step, s.opt.Now())
+	}
 	if s.opt.GuidesChat != "" && in.Address == s.opt.GuidesChat {
 		return false, nil // the guides talk among themselves there
 	}
@@ -259,15 +272,7 @@ func (s *Service) claim(ctx context.Context, g store.Guide, id string, now time.
 	if err != nil {
 		return fmt.Errorf("handoff: claim: %w", err)
 	}
-	for _, o := range others {
-		if o.Chat == g.Chat {
-			continue
-		}
-		if err := s.say(ctx, o, "", nil, flow.Message{ID: "guide.taken", Params: map[string]string{"Ticket": id, "Name": g.Name}}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.taken(ctx, tk, g.Name, others)
 }
 
 // lastWords are the participant's last few messages from the transcript.
@@ -458,13 +463,9 @@ func (s *Service) giveBack(ctx context.Context, g store.Guide, tk store.Ticket, 
 	if err != nil {
 		return fmt.Errorf("handoff: %w", err)
 	}
-	for _, o := range others {
-		if o.Chat == g.Chat {
-			continue
-		}
-		err := queue(message.Telegram, message.Outbound{To: o.Chat, Participant: guideID(o.Chat), Reply: flow.Reply{Lang: o.Lang,
-			Texts: []flow.Message{s.announcement(tk)}, Options: []flow.Choice{{ID: "claim", Label: "guide.claim"}}, Step: claimStep + tk.ID}})
-		if err != nil {
+	others = slices.DeleteFunc(others, func(o store.Guide) bool { return o.Chat == g.Chat })
+	for _, m := range s.announcements(tk, others) {
+		if err := queue(message.Telegram, m); err != nil {
 			return fmt.Errorf("handoff: %w", err)
 		}
 	}

@@ -43,14 +43,8 @@ func (s *Service) open(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 	if err != nil {
 		return "", fmt.Errorf("handoff: %w", err)
 	}
-	for _, g := range guides {
-		t.Commit.Appends = append(t.Commit.Appends, outbox(message.Outbound{To: g.Chat, Participant: guideID(g.Chat),
-			Reply: flow.Reply{Lang: g.Lang, Texts: []flow.Message{s.announcement(tk)},
-				Options: []flow.Choice{{ID: "claim", Label: "guide.claim"}}, Step: claimStep + id}}))
-	}
-	if s.opt.GuidesChat != "" {
-		t.Commit.Appends = append(t.Commit.Appends, outbox(message.Outbound{To: s.opt.GuidesChat, Participant: "guides",
-			Reply: flow.Reply{Lang: s.opt.DefaultLang, Texts: []flow.Message{s.announcement(tk)}}}))
+	for _, m := range s.announcements(tk, guides) {
+		t.Commit.Appends = append(t.Commit.Appends, outbox(m))
 	}
 	s.m.event("opened", lang, "")
 	if len(guides) == 0 {
@@ -136,3 +130,46 @@ func (s *Service) expect(ctx context.Context, tk store.Ticket, now time.Time) er
 	}
 	return nil
 }
+
+// announcements tell guides, and the guides' chat, of an open ticket, with a Claim
+// button; each is tracked so that the claim can edit it to say who took it.
+func (s *Service) announcements(tk store.Ticket, guides []store.Guide) []message.Outbound {
+	claim := []flow.Choice{{ID: "claim", Label: "guide.claim"}}
+	var out []message.Outbound
+	for _, g := range guides {
+		out = append(out, message.Outbound{To: g.Chat, Participant: guideID(g.Chat), Track: trackKey(tk.ID),
+			Reply: flow.Reply{Lang: g.Lang, Texts: []flow.Message{s.announcement(tk)}, Options: claim, Step: claimStep + tk.ID}})
+	}
+	if s.opt.GuidesChat != "" {
+		out = append(out, message.Outbound{To: s.opt.GuidesChat, Participant: guidesChatID, Track: trackKey(tk.ID),
+			Reply: flow.Reply{Lang: s.opt.DefaultLang, Texts: []flow.Message{s.announcement(tk)}, Options: claim, Step: claimStep + tk.ID}})
+	}
+	return out
+}
+
+// taken edits the announcements of ticket id, wherever they went, to say who took
+// it; the Claim buttons go.
+func (s *Service) taken(ctx context.Context, tk store.Ticket, name string, guides []store.Guide) error {
+	params := map[string]string{"Ticket": tk.ID, "Name": name}
+	edit := func(to, participant, lang string) error {
+		return s.st.Enqueue(ctx, message.Telegram, message.Outbound{To: to, Participant: participant, Edit: trackKey(tk.ID),
+			Reply: flow.Reply{Lang: lang, Texts: []flow.Message{{ID: "guide.taken", Params: params}}}})
+	}
+	for _, g := range guides {
+		if err := edit(g.Chat, guideID(g.Chat), g.Lang); err != nil {
+			return fmt.Errorf("handoff: %w", err)
+		}
+	}
+	if s.opt.GuidesChat != "" {
+		if err := edit(s.opt.GuidesChat, guidesChatID, s.opt.DefaultLang); err != nil {
+			return fmt.Errorf("handoff: %w", err)
+		}
+	}
+	return nil
+}
+
+// trackKey names a ticket's announcements for their edit.
+func trackKey(id string) string { return "ticket:" + id }
+
+// guidesChatID names the guides' chat in the outbox, apart from any participant.
+const guidesChatID = "guides"

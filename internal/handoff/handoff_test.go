@@ -41,12 +41,15 @@ type world struct {
 	msgs   int
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldWith(t, "") }
+
+// newWorldWith has the guides' group chat guidesChat ("" for none).
+func newWorldWith(t *testing.T, guidesChat string) *world {
 	t.Helper()
 	clock := clocktest.New(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
 	env := bottest.New(t, clock.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := handoff.New(env.Store, env.Bot, env.Catalog, handoff.Options{DefaultLang: "sv",
+	svc := handoff.New(env.Store, env.Bot, env.Catalog, handoff.Options{DefaultLang: "sv", GuidesChat: guidesChat,
 		ClaimTimeout: 10 * time.Minute, GuideTimeout: 30 * time.Minute, Now: clock.Now, Log: log})
 	svc.Register(env.Bot)
 	runner, err := remind.NewRunner(env.Store, remind.Ticks{Source: env.Store, Handler: svc},
@@ -460,4 +463,45 @@ func announcements(fake *telegramtest.Server) int {
 		}
 	}
 	return n
+}
+
+// TestClaimInTheGuidesChat: the request is announced in the guides' group chat with
+// a Claim button too; a guide pressing it there claims it, someone who is not a
+// guide pressing it changes nothing, and no group action reaches the flows.
+func TestClaimInTheGuidesChat(t *testing.T) {
+	const group = "-1001234"
+	w := newWorldWith(t, group)
+	w.guide("701", "ar")
+	const number = "+46701110008"
+	id := w.asks(number)
+	if got := first(w.out(message.Telegram, group)); !strings.Contains(got, "Ny fråga #"+id) || !strings.Contains(got, "1. Ta den") {
+		t.Fatalf("the guides' chat: %q", got)
+	}
+	press := func(sender string) {
+		w.msgs++
+		in := message.Inbound{Channel: message.Telegram, Address: group, Sender: sender, MsgID: fmt.Sprintf("m%d", w.msgs),
+			Input: flow.Input{Kind: flow.Button, Step: "guide.claim:" + id, Option: "claim"}}
+		if _, err := w.svc.Handle(w.ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.out(message.Telegram, "701") // the direct announcement
+	press("555")                   // not a guide
+	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
+		t.Fatalf("a non-guide claimed in the group: %+v", tk)
+	}
+	press("701")
+	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketClaimed || tk.Guide != "701" {
+		t.Fatalf("claim in the group: %+v", tk)
+	}
+	if got := first(w.out(message.Telegram, "701")); !strings.HasPrefix(got, "Request #"+id+" is yours") {
+		t.Fatalf("the guide who claimed in the group: %q", got)
+	}
+	if _, err := w.env.Bot.Handle(w.ctx, message.Inbound{Channel: message.Telegram, Address: group, Sender: "555",
+		Input: flow.Input{Kind: flow.Text, Text: "hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := w.env.Store.Load(w.ctx, message.ParticipantID(message.Telegram, group), ""); rec.Version != 0 {
+		t.Fatalf("the group became a participant: %+v", rec)
+	}
 }

@@ -39,6 +39,9 @@ type Inbound struct {
 	// Name is the sender's first name where the channel gives one (Telegram): what
 	// a guide is called when they register. The bot keeps no participant's name.
 	Name string
+	// Sender is who acted in a group chat (a Telegram user id, which is also their
+	// private chat's id), "" in a one-to-one chat: a group is never a participant.
+	Sender string
 	// Reachable says the participant can be reached again: a Telegram user who writes
 	// has unblocked the bot, so a "blocked" suppression is lifted in the same commit.
 	Reachable bool
@@ -70,6 +73,15 @@ type Outbound struct {
 	// milliseconds (0: it did not look). The outbox looks again only when that is
 	// no longer fresh, which saves a lookup per reply the bot just committed.
 	CheckedAt int64 `json:"ck,omitempty"`
+	// Track keeps the provider's id of the message under this key (an announcement
+	// that is edited later), where the channel has ids and edits (Telegram).
+	Track string `json:"tr,omitempty"`
+	// Edit replaces the text of the message tracked under this key in the same chat
+	// instead of sending a new one; where there is none, it is sent as new.
+	Edit string `json:"ed,omitempty"`
+	// EditID is the provider's id of the message to edit: the outbox fills it in
+	// from Edit just before the send.
+	EditID string `json:"-"`
 }
 
 // Empty reports an outbound message with nothing to show.

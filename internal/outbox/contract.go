@@ -17,6 +17,19 @@ type Sender interface {
 	Send(ctx context.Context, msg message.Outbound) error
 }
 
+// IDSender is a Sender whose provider names each message it accepts (Telegram's
+// message_id), so a tracked message can be edited later.
+type IDSender interface {
+	SendID(ctx context.Context, msg message.Outbound) (providerID string, err error)
+}
+
+// Tracker keeps the provider ids of tracked messages (message.Outbound.Track) per
+// recipient, for later edits; *store.Store is one.
+type Tracker interface {
+	Track(ctx context.Context, key, to, providerID string) error
+	Tracked(ctx context.Context, key, to string) (string, error)
+}
+
 // Limits are a channel's pace: at most Rate sends a second over all recipients (0:
 // no cap), and at least Pace(to) between two sends to one recipient (nil or 0: none).
 type Limits struct {

@@ -95,6 +95,9 @@ type Options struct {
 	Sleep       func(ctx context.Context, d time.Duration) error // Drain's wait [pace.Sleep]
 	Log         *slog.Logger
 	Metrics     *Metrics
+	// Tracker keeps the ids of tracked messages for later edits; nil: every edit
+	// goes out as a new message.
+	Tracker Tracker
 }
 
 // Dispatcher moves one channel's outbox to its sender: several calls at once, one
@@ -320,7 +323,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 		}
 		j.checked = d.opt.Now()
 	}
-	err := d.sender.Send(callCtx, msg)
+	err := d.send(callCtx, &msg, j.id)
 	var re *RetryError
 	var ue *UnreachableError
 	switch {
@@ -352,6 +355,31 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 		d.log.Warn("outbox: send failed; message dropped", "id", j.id, "attempts", j.attempts+1, "err", err)
 		return dropped, 0, false
 	}
+}
+
+// send makes the provider call, tracking or editing where the message asks and the
+// channel and options allow.
+func (d *Dispatcher) send(ctx context.Context, msg *message.Outbound, entry string) error {
+	t := d.opt.Tracker
+	if msg.Edit != "" && t != nil {
+		id, err := t.Tracked(ctx, msg.Edit, msg.To)
+		if err != nil {
+			return Retry(0, fmt.Errorf("outbox: tracked message: %w", err))
+		}
+		msg.EditID = id // none kept: the message goes out as a new one
+	}
+	ids, ok := d.sender.(IDSender)
+	if msg.Track == "" || t == nil || !ok {
+		return d.sender.Send(ctx, *msg)
+	}
+	providerID, err := ids.SendID(ctx, *msg)
+	if err == nil && providerID != "" {
+		if terr := t.Track(ctx, msg.Track, msg.To, providerID); terr != nil {
+			// Sent: only a later edit is lost, which then goes out as a new message.
+			d.log.Warn("outbox: sent message not tracked", "id", entry, "err", terr)
+		}
+	}
+	return err
 }
 
 // finish books a call's outcome and frees its sender.

@@ -371,3 +371,31 @@ func (s *Store) RemoveGuide(ctx context.Context, chat string) error {
 	}
 	return nil
 }
+
+// trackKeep is how long a tracked message's id is kept for an edit.
+const trackKeep = 7 * 24 * time.Hour
+
+func (k keys) track(key string) string { return k.prefix + "gb:track:" + key }
+
+// Track keeps the provider id of the message tracked under key for recipient to.
+func (s *Store) Track(ctx context.Context, key, to, providerID string) error {
+	pipe := s.rdb.TxPipeline()
+	pipe.HSet(ctx, s.keys.track(key), to, providerID)
+	pipe.Expire(ctx, s.keys.track(key), trackKeep)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: track: %w", err)
+	}
+	return nil
+}
+
+// Tracked returns the provider id kept under key for to, "" for none.
+func (s *Store) Tracked(ctx context.Context, key, to string) (string, error) {
+	id, err := s.rdb.HGet(ctx, s.keys.track(key), to).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: tracked: %w", err)
+	}
+	return id, nil
+}

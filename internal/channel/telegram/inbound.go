@@ -46,12 +46,19 @@ func (a *Adapter) normalise(u *wireUpdate) update {
 		q := u.CallbackQuery
 		out := update{callbackID: q.ID}
 		// An old message comes as an InaccessibleMessage, which still names its chat.
-		if q.Message == nil || q.Message.Chat.ID == 0 || q.Message.Chat.Type != chatPrivate {
+		if q.Message == nil || q.Message.Chat.ID == 0 {
 			return out
 		}
 		step, option := a.decodeCallback(q.Data)
 		out.in = message.Inbound{Channel: message.Telegram, Address: strconv.FormatInt(q.Message.Chat.ID, 10), MsgID: msgID,
 			Input: flow.Input{Kind: flow.Button, Step: step, Option: option, Lang: q.From.LanguageCode}, Name: q.From.FirstName}
+		if q.Message.Chat.Type != chatPrivate {
+			// A button pressed in a group (the guides' chat): who pressed it matters.
+			if q.From.ID == 0 {
+				return out
+			}
+			out.in.Sender = strconv.FormatInt(q.From.ID, 10)
+		}
 		out.handle = true
 		return out
 	}

@@ -60,19 +60,47 @@ type inlineButton struct {
 // and network failures come back as outbox.Retry; a chat that blocked the bot as
 // outbox.Unreachable; anything else drops the message.
 func (s sender) Send(ctx context.Context, msg message.Outbound) error {
+	_, err := s.send(ctx, msg, false)
+	return err
+}
+
+// SendID is Send that also returns the message_id of the (last) message sent, so
+// the outbox can keep it for a later edit.
+func (s sender) SendID(ctx context.Context, msg message.Outbound) (string, error) {
+	return s.send(ctx, msg, true)
+}
+
+// send delivers msg; a message with an EditID edits that message instead (its
+// text, and its keyboard replaced or dropped). Only with wantID is the answer's
+// message_id decoded: most sends do not need it.
+func (s sender) send(ctx context.Context, msg message.Outbound, wantID bool) (string, error) {
 	a := s.a
 	chatID, err := strconv.ParseInt(msg.To, 10, 64)
 	if err != nil {
-		return fmt.Errorf("telegram: send: chat id %q is not a number", msg.To)
+		return "", fmt.Errorf("telegram: send: chat id %q is not a number", msg.To)
 	}
 	parts := split(channel.Body(a.texts, msg), maxText)
 	if len(parts) == 0 {
 		if len(msg.Reply.Options) == 0 {
-			return nil
+			return "", nil
 		}
 		parts = []string{emptyText}
 	}
 	markup := a.keyboard(msg.Reply)
+	if msg.EditID != "" {
+		done, err := a.edit(ctx, chatID, msg.EditID, parts[0], markup)
+		if done || err != nil {
+			return msg.EditID, err
+		}
+		// The message to edit is gone: the text goes out as a new one.
+	}
+	var sent struct {
+		MessageID int64 `json:"message_id"`
+	}
+	var result any
+	if wantID {
+		result = &sent
+	}
 	for i, text := range parts {
 		params := &sendMessageParams{ChatID: chatID, Text: text}
 		if i == len(parts)-1 && markup != nil {
@@ -80,12 +108,46 @@ func (s sender) Send(ctx context.Context, msg message.Outbound) error {
 		}
 		// A retry after a failure on a later part resends the earlier ones: rare (only
 		// texts over 4096 characters have parts) and better than a lost reply.
-		if err := a.sendMessage(ctx, params); err != nil {
-			return a.sendError(err, chatID)
+		if err := a.sendMessage(ctx, params, result); err != nil {
+			return "", a.sendError(err, chatID)
 		}
 	}
 	a.log.Debug("sent", "chat", msg.To, "parts", len(parts), "step", msg.Reply.Step)
-	return nil
+	if !wantID {
+		return "", nil
+	}
+	return strconv.FormatInt(sent.MessageID, 10), nil
+}
+
+// edit replaces a sent message's text and keyboard. done is false when Telegram
+// no longer has the message, so the caller sends it anew; an edit that would
+// change nothing (a retry of one that went through) is done.
+func (a *Adapter) edit(ctx context.Context, chat int64, id, text string, markup *inlineKeyboard) (done bool, err error) {
+	messageID, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.sendTimeout)
+	defer cancel()
+	err = a.call(ctx, "editMessageText", &editMessageParams{ChatID: chat, MessageID: messageID, Text: text, ReplyMarkup: markup}, nil)
+	var api *apiError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &api) && strings.Contains(api.Description, "message is not modified"):
+		return true, nil
+	case errors.As(err, &api) && api.Code == http.StatusBadRequest:
+		return false, nil
+	}
+	return false, a.sendError(err, chat)
+}
+
+// editMessageParams are editMessageText's parameters as sent.
+type editMessageParams struct {
+	ChatID      int64           `json:"chat_id"`
+	MessageID   int64           `json:"message_id"`
+	Text        string          `json:"text"`
+	ReplyMarkup *inlineKeyboard `json:"reply_markup,omitempty"`
 }
 
 // keyboard is one button per option, each on its own row so long labels stay readable.
@@ -110,10 +172,10 @@ type sendMessageParams struct {
 	ReplyMarkup *inlineKeyboard `json:"reply_markup,omitempty"`
 }
 
-func (a *Adapter) sendMessage(ctx context.Context, params *sendMessageParams) error {
+func (a *Adapter) sendMessage(ctx context.Context, params *sendMessageParams, result any) error {
 	ctx, cancel := context.WithTimeout(ctx, a.sendTimeout)
 	defer cancel()
-	return a.call(ctx, "sendMessage", params, nil)
+	return a.call(ctx, "sendMessage", params, result)
 }
 
 // sendError sorts a failed send into retry, unreachable or dropped.

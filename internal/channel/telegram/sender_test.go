@@ -391,3 +391,36 @@ func TestReminderButtonsNameTheirBooking(t *testing.T) {
 		t.Fatalf("decoded %q %q", step, option)
 	}
 }
+
+// TestSendIDAndEdit: a tracked send returns Telegram's message_id; an edit replaces
+// that message's text and drops its keyboard; an edit that changes nothing (a retry)
+// is done; an edit of a message Telegram no longer has goes out as a new message.
+func TestSendIDAndEdit(t *testing.T) {
+	e := newEnv(t)
+	s := e.a.Sender().(outbox.IDSender)
+	id, err := s.SendID(e.ctx, reply("42"))
+	if err != nil || id == "" || id == "0" {
+		t.Fatalf("SendID: %q %v", id, err)
+	}
+	edit := message.Outbound{To: "42", Text: "taken", EditID: id}
+	for range 2 { // the second is a retry of the first
+		if err := e.a.Sender().Send(e.ctx, edit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edits := e.fake.Edited()
+	if len(edits) != 1 || edits[0].Params["message_id"] != id || edits[0].Params["text"] != "taken" {
+		t.Fatalf("edits %+v", edits)
+	}
+	if _, kb := edits[0].Params["reply_markup"]; kb {
+		t.Fatal("the edit kept a keyboard")
+	}
+	sent := len(e.fake.Sent())
+	gone := message.Outbound{To: "42", Text: "taken", EditID: "999999"}
+	if err := e.a.Sender().Send(e.ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fake.Sent(); len(got) != sent+1 || got[sent].Params["text"] != "taken" {
+		t.Fatalf("an edit of a missing message was not sent anew: %d sent", len(got))
+	}
+}

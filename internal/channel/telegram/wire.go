@@ -17,6 +17,7 @@ type wireChat struct {
 }
 
 type wireUser struct {
+	ID           int64  `json:"id"`
 	FirstName    string `json:"first_name,omitempty"`
 	LanguageCode string `json:"language_code,omitempty"`
 }

@@ -32,7 +32,8 @@ type Server struct {
 	failures map[string][]Failure
 	faults   map[string]faults
 	blocked  map[int64]bool
-	nextMsg  int
+	nextMsg  int64
+	texts    map[int64]sentText // by message_id, for editMessageText
 }
 
 // Call is one request the fake received.
@@ -304,6 +305,8 @@ func (s *Server) call(r *http.Request, method string, params map[string]string) 
 		return true, nil
 	case "getupdates":
 		return s.getUpdates(r, params)
+	case "editmessagetext":
+		return s.editMessageText(params)
 	}
 	return nil, &Failure{Code: http.StatusNotFound, Description: "Not Found"}
 }
@@ -343,6 +346,12 @@ func (s *Server) sendMessage(p map[string]string) (any, *Failure) {
 	blocked := s.blocked[chat]
 	s.nextMsg++
 	id := s.nextMsg
+	if !blocked {
+		if s.texts == nil {
+			s.texts = map[int64]sentText{}
+		}
+		s.texts[id] = sentText{chat: chat, text: text}
+	}
 	s.mu.Unlock()
 	if blocked {
 		return nil, &Failure{Code: 403, Description: "Forbidden: bot was blocked by the user"}
@@ -539,4 +548,50 @@ func utf16Len(s string) int {
 		}
 	}
 	return n
+}
+
+// sentText is what a sent message says, for editMessageText.
+type sentText struct {
+	chat int64
+	text string
+}
+
+// editMessageText changes a sent message's text (and drops or replaces its
+// keyboard), with the Bot API's answers for a message that is not there or would
+// not change.
+func (s *Server) editMessageText(p map[string]string) (any, *Failure) {
+	chat, err1 := strconv.ParseInt(p["chat_id"], 10, 64)
+	id, err2 := strconv.ParseInt(p["message_id"], 10, 64)
+	text := p["text"]
+	if err1 != nil || err2 != nil || strings.TrimSpace(text) == "" {
+		return nil, &Failure{Code: 400, Description: "Bad Request: message text is empty"}
+	}
+	if m, ok := p["reply_markup"]; ok {
+		if f := checkKeyboard(m); f != nil {
+			return nil, f
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sent, ok := s.texts[id]
+	switch {
+	case !ok || sent.chat != chat:
+		return nil, &Failure{Code: 400, Description: "Bad Request: message to edit not found"}
+	case sent.text == text:
+		return nil, &Failure{Code: 400, Description: "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}
+	}
+	s.texts[id] = sentText{chat: chat, text: text}
+	return map[string]any{"message_id": id, "chat": map[string]any{"id": chat, "type": "private"},
+		"date": time.Now().Unix(), "text": text}, nil
+}
+
+// Edited returns the editMessageText calls that succeeded.
+func (s *Server) Edited() []Call {
+	var out []Call
+	for _, c := range s.Calls("editMessageText") {
+		if c.Status == http.StatusOK {
+			out = append(out, c)
+		}
+	}
+	return out
 }
