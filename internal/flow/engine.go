@@ -297,6 +297,7 @@ func (r *run) handle(in Input) error {
 			return nil
 		}
 		r.from = r.s.Step
+		r.setVar(resultVar, in.Text) // what the service sends along ($result), if anything
 		return r.enter(in.Step)
 	}
 	cur := e.steps[r.s.Step]
@@ -663,6 +664,12 @@ func (r *run) act(actions []Action) (redirect string) {
 			topic := r.expand(a.Arg)
 			if topic != "" && !slices.Contains(r.s.Plan, topic) {
 				r.s.Plan = append(r.s.Plan[:len(r.s.Plan):len(r.s.Plan)], topic)
+			}
+		case "plan_remove":
+			// A comma-separated list: the items a guide helped with.
+			done := strings.Split(r.expand(a.Arg), ",")
+			if kept := slices.DeleteFunc(slices.Clone(r.s.Plan), func(t string) bool { return slices.Contains(done, t) }); len(kept) != len(r.s.Plan) {
+				r.s.Plan = kept
 			}
 		case "plan_clear":
 			r.s.Plan = nil

@@ -117,8 +117,8 @@ type Ask struct {
 	Goto     string `yaml:"goto"`
 }
 
-// Action is one of: set (variables or profile.* fields), plan_add, plan_clear, start,
-// feedback, handoff, forget, book, cancel, confirm. Values may name variables as $name.
+// Action is one of: set (variables or profile.* fields), plan_add, plan_remove,
+// plan_clear, start, feedback, handoff, forget, book, cancel, confirm. Values may name variables as $name.
 type Action struct {
 	Kind string
 	Arg  string
@@ -130,6 +130,7 @@ type Action struct {
 var actionKinds = map[string]bool{
 	"set": true, "plan_add": true, "plan_clear": true, "start": true, "feedback": true,
 	"handoff": true, "forget": true, "book": true, "cancel": true, "confirm": true,
+	"plan_remove": true,
 }
 
 // UnmarshalYAML reads a one-key map: {kind: scalar} or {kind: {k: v}}.

@@ -20,7 +20,9 @@ const (
 	languagesStep = "guide.languages"
 	silentStep    = "guide.silent:" // + the ticket id: a tick that checks on the guide
 	switchStep    = "guide.switch:" // + the ticket id: the guide's words go there now
-	doneStep      = "guide.done:"   // + the ticket id
+	planStep      = "guide.plan:"   // + the ticket id: the plan items the guide helped with
+	planFinish    = "finish"
+	doneStep      = "guide.done:" // + the ticket id
 	doneLanguages = "done"
 )
 
@@ -164,6 +166,8 @@ func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound
 			return s.switchTo(ctx, g, strings.TrimPrefix(step, switchStep))
 		case strings.HasPrefix(step, doneStep):
 			return s.close(ctx, g, strings.TrimPrefix(step, doneStep), in.Input.Option, now)
+		case strings.HasPrefix(step, planStep):
+			return s.plan(ctx, g, strings.TrimPrefix(step, planStep), in.Input.Option, now)
 		}
 		return s.say(ctx, g, "", nil, flow.Message{ID: "common.expired"})
 	case flow.Text:
@@ -379,8 +383,8 @@ func (s *Service) silence(ctx context.Context, g store.Guide, id string, now tim
 	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.released", Params: map[string]string{"Ticket": id}})
 }
 
-// close ends the guide's ticket with an outcome and takes the participant back to
-// the flows, which ask them for feedback.
+// close takes the guide's outcome for their ticket; if the participant has a plan,
+// the guide first ticks the items they helped with.
 func (s *Service) close(ctx context.Context, g store.Guide, id, outcome string, now time.Time) error {
 	if !slices.Contains(outcomes, outcome) {
 		return s.say(ctx, g, "", nil, flow.Message{ID: "common.expired"})
@@ -389,9 +393,86 @@ func (s *Service) close(ctx context.Context, g store.Guide, id, outcome string, 
 	if err != nil {
 		return fmt.Errorf("handoff: %w", err)
 	}
-	if tk.Guide != g.Chat {
+	if tk.Guide != g.Chat || tk.Status != store.TicketClaimed {
 		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
 	}
+	rec, err := s.st.Load(ctx, tk.Participant, "")
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if len(rec.State.Plan) == 0 {
+		return s.finish(ctx, g, tk, outcome, nil, now)
+	}
+	if err := s.st.MarkTicket(ctx, id, map[string]string{"outcome_chosen": outcome, "ticked": ""}); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	return s.askPlan(ctx, g, id, rec.State.Plan, nil)
+}
+
+// askPlan shows the participant's plan as buttons, with what is ticked so far.
+func (s *Service) askPlan(ctx context.Context, g store.Guide, id string, plan, ticked []string) error {
+	opts := make([]flow.Choice, 0, len(plan)+1)
+	for _, t := range plan {
+		opts = append(opts, flow.Choice{ID: t, Label: "topic." + t})
+	}
+	opts = append(opts, flow.Choice{ID: planFinish, Label: "guide.plan_finish"})
+	names := make([]string, 0, len(ticked))
+	for _, t := range ticked {
+		names = append(names, s.topicName(g.Lang, t))
+	}
+	return s.say(ctx, g, planStep+id, opts, flow.Message{ID: "guide.plan_ask", Params: map[string]string{"Done": strings.Join(names, ", ")}})
+}
+
+func (s *Service) topicName(lang, topic string) string {
+	if n, ok := s.texts.Message(lang, "topic."+topic); ok {
+		return n
+	}
+	return topic
+}
+
+// plan ticks or unticks a plan item, or finishes the ticket with what is ticked.
+func (s *Service) plan(ctx context.Context, g store.Guide, id, option string, now time.Time) error {
+	tk, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if tk.Guide != g.Chat || tk.Status != store.TicketClaimed || tk.OutcomeChosen == "" {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
+	}
+	ticked := splitList(tk.Ticked)
+	if option == planFinish {
+		return s.finish(ctx, g, tk, tk.OutcomeChosen, ticked, now)
+	}
+	rec, err := s.st.Load(ctx, tk.Participant, "")
+	if err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if !slices.Contains(rec.State.Plan, option) {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "common.expired"})
+	}
+	if i := slices.Index(ticked, option); i >= 0 {
+		ticked = slices.Delete(ticked, i, i+1)
+	} else {
+		ticked = append(ticked, option)
+	}
+	if err := s.st.MarkTicket(ctx, id, map[string]string{"ticked": strings.Join(ticked, ",")}); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	return s.askPlan(ctx, g, id, rec.State.Plan, ticked)
+}
+
+func splitList(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
+// finish closes the ticket with its outcome and takes the participant back to the
+// flows, with the plan items the guide ticked taken off their plan; the flows ask
+// them for feedback.
+func (s *Service) finish(ctx context.Context, g store.Guide, tk store.Ticket, outcome string, ticked []string, now time.Time) error {
+	id := tk.ID
 	tk, closed, err := s.st.CloseTicket(ctx, id, outcome, now)
 	if err != nil {
 		return fmt.Errorf("handoff: %w", err)
@@ -402,7 +483,7 @@ func (s *Service) close(ctx context.Context, g store.Guide, id, outcome string, 
 	s.m.event("closed", tk.Lang, outcome)
 	s.m.since("close", tk.Lang, tk.Opened, now)
 	back := message.Inbound{Channel: tk.Channel, Address: tk.Address, MsgID: "handoff-done:" + id,
-		Input: flow.Input{Kind: flow.Tick, Step: DoneStep}, OnlyIfNotSuppressed: true}
+		Input: flow.Input{Kind: flow.Tick, Step: DoneStep, Text: strings.Join(ticked, ",")}, OnlyIfNotSuppressed: true}
 	if _, err := s.bot.Handle(ctx, back); err != nil {
 		return fmt.Errorf("handoff: back to the flows: %w", err)
 	}

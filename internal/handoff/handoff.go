@@ -36,6 +36,7 @@ type Store interface {
 	HeldTickets(ctx context.Context, guide string) ([]string, error)
 	SetCurrentTicket(ctx context.Context, guide, id string) error
 	RemoveGuide(ctx context.Context, chat string) error
+	Load(ctx context.Context, id, msgID string) (store.Record, error)
 }
 
 // Participants is the bot, for what the guides do to a participant's conversation

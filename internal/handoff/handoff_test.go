@@ -505,3 +505,50 @@ func TestClaimInTheGuidesChat(t *testing.T) {
 		t.Fatalf("the group became a participant: %+v", rec)
 	}
 }
+
+// TestDoneTicksThePlan: at /done the guide picks the outcome, then ticks the plan
+// items they helped with; those leave the participant's plan, who is taken back
+// to the flows and asked for feedback.
+func TestDoneTicksThePlan(t *testing.T) {
+	w := newWorld(t)
+	w.guide("801", "ar")
+	const number = "+46701110009"
+	w.text(message.SMS, number, "hej")
+	w.text(message.SMS, number, "3")
+	id := message.ParticipantID(message.SMS, number)
+	rec, err := w.env.Store.Load(w.ctx, id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.State.Plan = []string{"bills", "eid"}
+	if _, err := w.env.Store.Commit(w.ctx, store.Commit{ID: id, Version: rec.Version, State: rec.State}); err != nil {
+		t.Fatal(err)
+	}
+	w.text(message.SMS, number, "5")
+	rec, _ = w.env.Store.Load(w.ctx, id, "")
+	ticket := rec.State.Handoff
+	w.press("801", "guide.claim:"+ticket, "claim")
+	w.text(message.Telegram, "801", "/done")
+	w.out(message.Telegram, "801")
+	w.out(message.SMS, number)
+	w.press("801", "guide.done:"+ticket, "solved")
+	got := first(w.out(message.Telegram, "801"))
+	if !strings.HasPrefix(got, "Which items of their plan did you help with?") || !strings.Contains(got, "1. Paying bills and internet bank\n2. BankID or other e-ID\n3. Finish") {
+		t.Fatalf("plan question: %q", got)
+	}
+	w.press("801", "guide.plan:"+ticket, "bills")
+	if got := first(w.out(message.Telegram, "801")); !strings.Contains(got, "Ticked: Paying bills and internet bank") {
+		t.Fatalf("after ticking: %q", got)
+	}
+	w.press("801", "guide.plan:"+ticket, "finish")
+	if got := first(w.out(message.Telegram, "801")); got != "Request #"+ticket+" is closed. Thank you!" {
+		t.Fatalf("finish: %q", got)
+	}
+	rec, _ = w.env.Store.Load(w.ctx, id, "")
+	if len(rec.State.Plan) != 1 || rec.State.Plan[0] != "eid" || rec.State.Handoff != "" || rec.State.Step != "feedback.rate" {
+		t.Fatalf("participant after /done: plan %v, ticket %q, at %s", rec.State.Plan, rec.State.Handoff, rec.State.Step)
+	}
+	if tk, _ := w.env.Store.Ticket(w.ctx, ticket); tk.Outcome != "solved" {
+		t.Fatalf("ticket %+v", tk)
+	}
+}

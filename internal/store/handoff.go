@@ -72,6 +72,10 @@ type Ticket struct {
 	// reminded since.
 	Active int64 `json:"active,omitempty"`
 	Nudged bool  `json:"nudged,omitempty"`
+	// OutcomeChosen and Ticked hold a /done in progress: the outcome, and the plan
+	// items (comma-separated) the guide ticks before it closes.
+	OutcomeChosen string `json:"outcome_chosen,omitempty"`
+	Ticked        string `json:"ticked,omitempty"`
 }
 
 // The ticket statuses.
@@ -286,7 +290,8 @@ func (s *Store) Ticket(ctx context.Context, id string) (Ticket, error) {
 	return Ticket{ID: m["id"], Participant: m["participant"], Channel: m["channel"], Address: m["address"],
 		Lang: m["lang"], Topic: m["topic"], Status: m["status"], Guide: m["guide"], GuideName: m["guide_name"],
 		Outcome: m["outcome"], Opened: num("opened"), Claimed: num("claimed"), Closed: num("closed"),
-		Msg: m["msg"], Active: num("active"), Nudged: m["nudged"] == "1"}, nil
+		Msg: m["msg"], Active: num("active"), Nudged: m["nudged"] == "1",
+		OutcomeChosen: m["outcome_chosen"], Ticked: m["ticked"]}, nil
 }
 
 // splitHandoff reads handoffField: the ticket id and whether a guide has it.
