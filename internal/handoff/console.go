@@ -260,13 +260,27 @@ func (s *Service) claim(ctx context.Context, g store.Guide, id string, now time.
 	if err := s.answered(ctx, g, id, now); err != nil {
 		return err
 	}
-	texts := []flow.Message{{ID: "guide.claimed", Params: map[string]string{"Ticket": id,
-		"Language": s.languageName(tk.Lang), "Who": who(tk.Channel, tk.Address), "Topic": tk.Topic}}}
-	for _, line := range s.lastWords(ctx, tk.Participant) {
-		texts = append(texts, flow.Message{ID: "guide.said", Params: map[string]string{"Text": line}})
+	params := map[string]string{"Ticket": id, "Language": s.languageName(tk.Lang), "Who": who(tk.Channel, tk.Address), "Topic": tk.Topic}
+	texts := []flow.Message{{ID: "guide.claimed", Params: params}}
+	said := s.lastWords(ctx, tk.Participant)
+	for _, w := range said {
+		if w.Text != "" {
+			texts = append(texts, flow.Message{ID: "guide.said", Params: map[string]string{"Text": w.Text}})
+		}
 	}
 	if err := s.say(ctx, g, "", nil, texts...); err != nil {
 		return err
+	}
+	// The photos and files they sent the bot go to the guide as files.
+	for _, w := range said {
+		if w.Media == nil {
+			continue
+		}
+		err := s.st.Enqueue(ctx, message.Telegram, message.Outbound{To: g.Chat, Participant: guideID(g.Chat), Media: w.Media,
+			Reply: flow.Reply{Lang: g.Lang, Texts: []flow.Message{{ID: "guide.media", Params: params}}}})
+		if err != nil {
+			return fmt.Errorf("handoff: claim: %w", err)
+		}
 	}
 	if err := s.st.Enqueue(ctx, tk.Channel, message.Outbound{To: tk.Address, Participant: tk.Participant,
 		Reply: flow.Reply{Lang: tk.Lang, Texts: []flow.Message{{ID: "handoff.claimed", Params: map[string]string{"Name": g.Name}}}}}); err != nil {
@@ -279,21 +293,25 @@ func (s *Service) claim(ctx context.Context, g store.Guide, id string, now time.
 	return s.taken(ctx, tk, g.Name, others)
 }
 
+// said is one thing the participant sent the bot: text, or a photo or file.
+type said struct {
+	Dir   string         `json:"d"`
+	Text  string         `json:"x"`
+	Media *message.Media `json:"m"`
+}
+
 // lastWords are the participant's last few messages from the transcript.
-func (s *Service) lastWords(ctx context.Context, participant string) []string {
+func (s *Service) lastWords(ctx context.Context, participant string) []said {
 	entries, err := s.st.Transcript(ctx, participant)
 	if err != nil {
 		s.opt.Log.Warn("handoff: transcript not read", "err", err)
 		return nil
 	}
-	var out []string
+	var out []said
 	for _, e := range entries {
-		var rec struct {
-			Dir  string `json:"d"`
-			Text string `json:"x"`
-		}
-		if json.Unmarshal([]byte(e), &rec) == nil && rec.Dir == "in" && rec.Text != "" {
-			out = append(out, rec.Text)
+		var w said
+		if json.Unmarshal([]byte(e), &w) == nil && w.Dir == "in" && (w.Text != "" || w.Media != nil) {
+			out = append(out, w)
 		}
 	}
 	return out[max(0, len(out)-lastMessages):]

@@ -85,7 +85,7 @@ func (s *Service) relay(ctx context.Context, t *bot.Turn, e flow.Effect) (string
 		id = "guide.media"
 	}
 	t.Commit.Appends = append(t.Commit.Appends, outbox(message.Outbound{To: g.Chat, Participant: guideID(g.Chat),
-		Reply: flow.Reply{Lang: g.Lang, Texts: []flow.Message{{ID: id, Params: params}}}}))
+		Media: t.In.Media, Reply: flow.Reply{Lang: g.Lang, Texts: []flow.Message{{ID: id, Params: params}}}}))
 	return "", nil
 }
 

@@ -552,3 +552,60 @@ func TestDoneTicksThePlan(t *testing.T) {
 		t.Fatalf("ticket %+v", tk)
 	}
 }
+
+// TestPhotosReachTheGuide: a Telegram participant's photo sent before the claim
+// reaches the guide with the claim, as a photo; one sent while the guide talks is
+// relayed as a photo too.
+func TestPhotosReachTheGuide(t *testing.T) {
+	w := newWorld(t)
+	w.guide("901", "en")
+	const chat = "9900"
+	w.in(message.Telegram, chat, flow.Input{Kind: flow.Text, Text: "hi", Lang: "en"})
+	w.in(message.Telegram, chat, flow.Input{Kind: flow.Text, Text: "2"})
+	w.msgs++
+	photo := message.Inbound{Channel: message.Telegram, Address: chat, MsgID: fmt.Sprintf("m%d", w.msgs),
+		Input: flow.Input{Kind: flow.Media}, Media: &message.Media{Kind: "photo", FileID: "AgAC-bill"}}
+	if _, err := w.svc.Handle(w.ctx, photo); err != nil {
+		t.Fatal(err)
+	}
+	w.in(message.Telegram, chat, flow.Input{Kind: flow.Text, Text: "guide"})
+	rec, _ := w.env.Store.Load(w.ctx, message.ParticipantID(message.Telegram, chat), "")
+	w.out(message.Telegram, "901")
+	w.press("901", "guide.claim:"+rec.State.Handoff, "claim")
+	media := w.media("901")
+	if len(media) != 1 || media[0].FileID != "AgAC-bill" {
+		t.Fatalf("media with the claim: %+v", media)
+	}
+	photo.MsgID, photo.Media = "again", &message.Media{Kind: "photo", FileID: "AgAC-letter"}
+	if _, err := w.svc.Handle(w.ctx, photo); err != nil {
+		t.Fatal(err)
+	}
+	if media := w.media("901"); len(media) != 1 || media[0].FileID != "AgAC-letter" {
+		t.Fatalf("media relayed: %+v", media)
+	}
+}
+
+// media lists the photos and files in the Telegram outbox to chat since the last
+// call of media or out.
+func (w *world) media(to string) []message.Media {
+	w.t.Helper()
+	entries, err := w.env.Redis.XRange(w.ctx, w.env.Prefix+"gb:"+store.Outbox(message.Telegram), "-", "+").Result()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var got []message.Media
+	for i, e := range entries {
+		if i < w.seen[message.Telegram+to] {
+			continue
+		}
+		var m message.Outbound
+		if err := json.Unmarshal([]byte(fmt.Sprint(e.Values["m"])), &m); err != nil {
+			w.t.Fatal(err)
+		}
+		if m.To == to && m.Media != nil {
+			got = append(got, *m.Media)
+		}
+	}
+	w.seen[message.Telegram+to] = len(entries)
+	return got
+}

@@ -82,6 +82,9 @@ type Outbound struct {
 	// EditID is the provider's id of the message to edit: the outbox fills it in
 	// from Edit just before the send.
 	EditID string `json:"-"`
+	// Media is a participant's photo or file passed to a guide, where the channel
+	// can carry it (Telegram, by its file id or a URL); the text is its caption.
+	Media *Media `json:"md,omitempty"`
 }
 
 // Empty reports an outbound message with nothing to show.

@@ -94,6 +94,13 @@ func (s sender) send(ctx context.Context, msg message.Outbound, wantID bool) (st
 		}
 		// The message to edit is gone: the text goes out as a new one.
 	}
+	if msg.Media != nil {
+		done, err := a.sendMedia(ctx, chatID, msg.Media, parts[0], markup)
+		if done || err != nil {
+			return "", err
+		}
+		// Telegram could not take the file: the text alone goes out.
+	}
 	var sent struct {
 		MessageID int64 `json:"message_id"`
 	}
@@ -136,6 +143,49 @@ func (a *Adapter) edit(ctx context.Context, chat int64, id, text string, markup 
 		return true, nil
 	case errors.As(err, &api) && strings.Contains(api.Description, "message is not modified"):
 		return true, nil
+	case errors.As(err, &api) && api.Code == http.StatusBadRequest:
+		return false, nil
+	}
+	return false, a.sendError(err, chat)
+}
+
+// mediaMethods are the Bot API methods that send a file by kind, and the field that
+// carries its file id or URL.
+var mediaMethods = map[string][2]string{
+	"photo": {"sendPhoto", "photo"}, "voice": {"sendVoice", "voice"}, "video": {"sendVideo", "video"},
+	"video_note": {"sendVideoNote", "video_note"}, "animation": {"sendAnimation", "animation"},
+	"audio": {"sendAudio", "audio"}, "document": {"sendDocument", "document"}, "sticker": {"sendSticker", "sticker"},
+}
+
+// maxCaption is Telegram's limit on a file's caption, in characters.
+const maxCaption = 1024
+
+// sendMedia sends a file with the text as its caption. done is false when the
+// kind cannot be sent, takes no caption, or Telegram refused the file (a 400): the
+// caller then sends the text as a message.
+func (a *Adapter) sendMedia(ctx context.Context, chat int64, m *message.Media, caption string, markup *inlineKeyboard) (done bool, err error) {
+	method, ok := mediaMethods[m.Kind]
+	if !ok || m.FileID == "" {
+		return false, nil
+	}
+	if utf16Len(caption) > maxCaption {
+		caption = ""
+	}
+	params := map[string]any{"chat_id": chat, method[1]: m.FileID}
+	captioned := caption != "" && m.Kind != "sticker" && m.Kind != "video_note"
+	if captioned {
+		params["caption"] = caption
+		if markup != nil {
+			params["reply_markup"] = markup
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.sendTimeout)
+	defer cancel()
+	err = a.call(ctx, method[0], params, nil)
+	var api *apiError
+	switch {
+	case err == nil:
+		return captioned, nil // without a caption, the text follows as a message
 	case errors.As(err, &api) && api.Code == http.StatusBadRequest:
 		return false, nil
 	}

@@ -424,3 +424,39 @@ func TestSendIDAndEdit(t *testing.T) {
 		t.Fatalf("an edit of a missing message was not sent anew: %d sent", len(got))
 	}
 }
+
+// TestSendMedia: a participant's photo goes to a guide as a photo with the text as
+// its caption; a sticker takes no caption, so the text follows; a file Telegram
+// does not know goes as the text alone.
+func TestSendMedia(t *testing.T) {
+	tests := []struct {
+		name    string
+		media   message.Media
+		methods []string
+	}{
+		{"photo", message.Media{Kind: "photo", FileID: "AgACph"}, []string{"sendPhoto"}},
+		{"sticker", message.Media{Kind: "sticker", FileID: "CAACst"}, []string{"sendSticker", "sendMessage"}},
+		{"unknown file", message.Media{Kind: "document", FileID: "bad-id"}, []string{"sendDocument", "sendMessage"}},
+		{"location", message.Media{Kind: "location"}, []string{"sendMessage"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			m := tt.media
+			if err := e.a.Sender().Send(e.ctx, message.Outbound{To: "42", Text: "#3 sent a file", Media: &m}); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range e.fake.Calls("") {
+				got = append(got, c.Method)
+			}
+			if strings.Join(got, " ") != strings.Join(tt.methods, " ") {
+				t.Fatalf("calls %v, want %v", got, tt.methods)
+			}
+			first := e.fake.Calls("")[0]
+			if tt.name == "photo" && (first.Params["photo"] != "AgACph" || first.Params["caption"] != "#3 sent a file") {
+				t.Fatalf("sendPhoto %v", first.Params)
+			}
+		})
+	}
+}

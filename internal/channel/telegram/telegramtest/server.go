@@ -307,6 +307,8 @@ func (s *Server) call(r *http.Request, method string, params map[string]string) 
 		return s.getUpdates(r, params)
 	case "editmessagetext":
 		return s.editMessageText(params)
+	case "sendphoto", "sendvoice", "sendvideo", "sendvideonote", "sendanimation", "sendaudio", "senddocument", "sendsticker":
+		return s.sendFile(strings.ToLower(method), params)
 	}
 	return nil, &Failure{Code: http.StatusNotFound, Description: "Not Found"}
 }
@@ -594,4 +596,29 @@ func (s *Server) Edited() []Call {
 		}
 	}
 	return out
+}
+
+// fileFields are the field each file method takes its file id or URL in.
+var fileFields = map[string]string{"sendphoto": "photo", "sendvoice": "voice", "sendvideo": "video",
+	"sendvideonote": "video_note", "sendanimation": "animation", "sendaudio": "audio",
+	"senddocument": "document", "sendsticker": "sticker"}
+
+// sendFile sends a file by id or URL. An id starting "bad" is one Telegram does
+// not know.
+func (s *Server) sendFile(method string, p map[string]string) (any, *Failure) {
+	chat, err := strconv.ParseInt(p["chat_id"], 10, 64)
+	file := p[fileFields[method]]
+	switch {
+	case err != nil:
+		return nil, &Failure{Code: 400, Description: "Bad Request: chat not found"}
+	case file == "" || strings.HasPrefix(file, "bad"):
+		return nil, &Failure{Code: 400, Description: "Bad Request: wrong file identifier/HTTP URL specified"}
+	case utf16Len(p["caption"]) > 1024:
+		return nil, &Failure{Code: 400, Description: "Bad Request: message caption is too long"}
+	}
+	s.mu.Lock()
+	s.nextMsg++
+	id := s.nextMsg
+	s.mu.Unlock()
+	return map[string]any{"message_id": id, "chat": map[string]any{"id": chat, "type": "private"}, "date": time.Now().Unix()}, nil
 }
