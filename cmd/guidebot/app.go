@@ -122,10 +122,20 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 		guidesChat = strconv.FormatInt(cfg.Telegram.GuidesChatID, 10)
 	}
 	guides := handoff.New(st, b, c.catalog, handoff.Options{GuidesChat: guidesChat, DefaultLang: cfg.DefaultLang,
-		ClaimTimeout: cfg.ClaimTimeout, GuideTimeout: cfg.GuideTimeout, Now: time.Now, Log: log})
+		ClaimTimeout: cfg.ClaimTimeout, GuideTimeout: cfg.GuideTimeout, Zone: programmeZone(sched.Current()),
+		Now: time.Now, Log: log})
 	guides.Register(b)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
 		bot: b, bookings: bookings, handoff: guides,
 	}, nil
+}
+
+// programmeZone is the programme's time zone, where guides' hours are read: its
+// first venue's.
+func programmeZone(s *schedule.Schedule) *time.Location {
+	if s == nil || len(s.Venues) == 0 || s.Venues[0].Location == nil {
+		return time.UTC
+	}
+	return s.Venues[0].Location
 }

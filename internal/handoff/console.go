@@ -193,6 +193,9 @@ func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound
 			return s.release(ctx, g, now)
 		case "/tickets":
 			return s.tickets(ctx, g)
+		case "/hours":
+			_, arg, _ := strings.Cut(strings.TrimSpace(in.Input.Text), " ")
+			return s.hours(ctx, g, strings.TrimSpace(arg))
 		case "/invite", "/guides", "/remove":
 			if g.Role != RoleCoordinator {
 				return s.say(ctx, g, "", nil, flow.Message{ID: "guide.not_coordinator"})
@@ -680,4 +683,27 @@ func (s *Service) coordinate(ctx context.Context, g store.Guide, cmd, arg string
 		return fmt.Errorf("handoff: %w", err)
 	}
 	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.removed", Params: map[string]string{"Name": o.Name}})
+}
+
+// hours sets the hours g takes requests in: "/hours 9-17", or "/hours off" for any.
+func (s *Service) hours(ctx context.Context, g store.Guide, arg string) error {
+	if arg == "off" {
+		g.From, g.To = 0, 0
+	} else {
+		from, to, ok := strings.Cut(arg, "-")
+		f, err1 := strconv.Atoi(strings.TrimSpace(from))
+		t, err2 := strconv.Atoi(strings.TrimSpace(to))
+		if !ok || err1 != nil || err2 != nil || f < 0 || f > 23 || t < 0 || t > 24 || f == t%24 {
+			return s.say(ctx, g, "", nil, flow.Message{ID: "guide.hours_usage"})
+		}
+		g.From, g.To = f, t%24
+	}
+	if err := s.saveGuide(ctx, g); err != nil {
+		return fmt.Errorf("handoff: %w", err)
+	}
+	if g.From == g.To {
+		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.hours_off"})
+	}
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.hours_set", Params: map[string]string{
+		"From": fmt.Sprintf("%02d:00", g.From), "To": fmt.Sprintf("%02d:00", g.To), "Zone": s.opt.Zone.String()}})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -43,11 +44,19 @@ func (s *Service) open(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 	if err != nil {
 		return "", fmt.Errorf("handoff: %w", err)
 	}
+	// The guides in their hours hear of it; if none is, all who speak the
+	// language do, so the request is not lost, and the participant is told no
+	// guide is free just now.
+	hour := t.Now.In(s.opt.Zone).Hour()
+	available := slices.DeleteFunc(slices.Clone(guides), func(g store.Guide) bool { return !g.Available(hour) })
+	if len(available) > 0 {
+		guides = available
+	}
 	for _, m := range s.announcements(tk, guides) {
 		t.Commit.Appends = append(t.Commit.Appends, outbox(m))
 	}
 	s.m.event("opened", lang, "")
-	if len(guides) == 0 {
+	if len(available) == 0 {
 		return "nobody:" + position, nil
 	}
 	return "opened:" + position, nil

@@ -82,8 +82,10 @@ type Options struct {
 	// before a reminder, and as long again before it is released
 	// [DefaultGuideTimeout].
 	GuideTimeout time.Duration
-	Now          func() time.Time
-	Log          *slog.Logger
+	// Zone is where guides' /hours are read (the programme's time zone) [UTC].
+	Zone *time.Location
+	Now  func() time.Time
+	Log  *slog.Logger
 }
 
 // Service is the handoff: the effects the flows raise and the guides' console.
@@ -106,6 +108,9 @@ func New(st Store, participants Participants, texts Texts, opt Options) *Service
 	}
 	if opt.GuideTimeout <= 0 {
 		opt.GuideTimeout = DefaultGuideTimeout
+	}
+	if opt.Zone == nil {
+		opt.Zone = time.UTC
 	}
 	return &Service{st: st, bot: participants, texts: texts, opt: opt, m: newMetrics()}
 }

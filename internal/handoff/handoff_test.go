@@ -609,3 +609,43 @@ func (w *world) media(to string) []message.Media {
 	w.seen[message.Telegram+to] = len(entries)
 	return got
 }
+
+// TestHoursChooseWhoHears: at 10:00 a request is announced to the guide whose
+// hours hold it, not to the one who starts at 18; with nobody in their hours, all
+// who speak the language hear of it and the participant is told nobody is free.
+func TestHoursChooseWhoHears(t *testing.T) {
+	w := newWorld(t)
+	w.clock.Advance(time.Hour) // 10:00 UTC, the zone of this test
+	w.guide("1001", "ar")
+	w.guide("1002", "ar")
+	w.text(message.Telegram, "1001", "/hours 9-17")
+	if got := first(w.out(message.Telegram, "1001")); got != "You get requests between 09:00 and 17:00 (UTC). /hours off: at any time." {
+		t.Fatalf("/hours: %q", got)
+	}
+	w.text(message.Telegram, "1002", "/hours 18-22")
+	w.text(message.Telegram, "1002", "/hours soon")
+	if got := w.out(message.Telegram, "1002"); len(got) != 2 || !strings.HasPrefix(got[1], "Write /hours 9-17") {
+		t.Fatalf("/hours answers: %q", got)
+	}
+	w.asks("+46701110010")
+	if got := w.out(message.Telegram, "1001"); len(got) != 1 {
+		t.Fatalf("the guide in their hours: %q", got)
+	}
+	if got := w.out(message.Telegram, "1002"); len(got) != 0 {
+		t.Fatalf("the guide out of their hours heard: %q", got)
+	}
+	w.text(message.Telegram, "1001", "/hours 12-14")
+	w.out(message.Telegram, "1001")
+	const late = "+46701110011"
+	w.text(message.SMS, late, "hej")
+	w.text(message.SMS, late, "3")
+	w.text(message.SMS, late, "5")
+	replies := w.out(message.SMS, late)
+	got := replies[len(replies)-1]
+	if nobody := w.env.Catalog.Render("ar", flow.Message{ID: "handoff.nobody"}); !strings.HasPrefix(got, nobody) {
+		t.Fatalf("with nobody in their hours: %q", got)
+	}
+	if len(w.out(message.Telegram, "1001")) != 1 || len(w.out(message.Telegram, "1002")) != 1 {
+		t.Fatal("with nobody in their hours, not every guide who speaks the language heard")
+	}
+}

@@ -182,3 +182,18 @@ func TestForgetReleasesBookings(t *testing.T) {
 		t.Fatalf("the forgotten participant's seat: %q", got)
 	}
 }
+
+func TestGuideAvailable(t *testing.T) {
+	tests := []struct {
+		from, to, hour int
+		want           bool
+	}{
+		{0, 0, 3, true}, {9, 17, 9, true}, {9, 17, 16, true}, {9, 17, 17, false}, {9, 17, 8, false},
+		{22, 6, 23, true}, {22, 6, 5, true}, {22, 6, 6, false}, {22, 6, 12, false},
+	}
+	for _, tt := range tests {
+		if got := (store.Guide{From: tt.from, To: tt.to}).Available(tt.hour); got != tt.want {
+			t.Errorf("hours %d-%d at %d: %v, want %v", tt.from, tt.to, tt.hour, got, tt.want)
+		}
+	}
+}

@@ -40,6 +40,21 @@ type Guide struct {
 	Role  string   `json:"role"` // guide or coordinator
 	Langs []string `json:"langs,omitempty"`
 	Lang  string   `json:"lang"` // the language the bot writes to them in
+	// From and To are the hours (0-24, local) they take requests in; equal: any.
+	From int `json:"from,omitempty"`
+	To   int `json:"to,omitempty"`
+}
+
+// Available says whether the guide takes requests at hour h (local); From after To
+// spans midnight.
+func (g Guide) Available(h int) bool {
+	switch {
+	case g.From == g.To:
+		return true
+	case g.From < g.To:
+		return h >= g.From && h < g.To
+	}
+	return h >= g.From || h < g.To
 }
 
 // Speaks says whether the guide takes tickets in lang.
