@@ -225,8 +225,8 @@ func TestForgetMeDeletesEverything(t *testing.T) {
 	ctx := context.Background()
 	rdb, prefix := storetest.Redis(t)
 	f := newFixture(t, rdb, prefix)
-	// A request for a guide names the participant; forget me takes it away too,
-	// and leaves another participant's request alone.
+	// A request for a guide names the participant; forget me closes it and takes the
+	// name away, and leaves another participant's request alone.
 	for i, s := range []string{"hello", "guide"} {
 		if _, err := f.bot.Handle(ctx, text("33", fmt.Sprint("o", i), s)); err != nil {
 			t.Fatal(err)
@@ -246,12 +246,15 @@ func TestForgetMeDeletesEverything(t *testing.T) {
 	if rec.Version != 0 || rec.State.ID != "" || len(log) != 0 {
 		t.Fatalf("data left after forget me: %+v, %d transcript entries", rec, len(log))
 	}
-	handoffs, err := rdb.XRange(ctx, prefix+"gb:handoff", "-", "+").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(handoffs) != 1 || !strings.Contains(handoffs[0].Values["m"].(string), `"participant":"tg:33"`) {
-		t.Fatalf("handoff requests after forget me: %v, want only tg:33's", handoffs)
+	// tg:3's request is closed and keeps nothing of them; tg:33's waits on.
+	for id, want := range map[string]string{"1": store.TicketOpen, "2": store.TicketClosed} {
+		tk, err := f.store.Ticket(ctx, id)
+		if err != nil || tk.Status != want {
+			t.Fatalf("ticket %s: %+v %v, want %s", id, tk, err, want)
+		}
+		if want == store.TicketClosed && (tk.Participant != "" || tk.Address != "" || tk.Outcome != "forgotten") {
+			t.Fatalf("a forgotten participant's ticket keeps %+v", tk)
+		}
 	}
 }
 

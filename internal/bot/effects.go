@@ -29,11 +29,11 @@ type Turn struct {
 type EffectHandler func(ctx context.Context, t *Turn, e flow.Effect) (outcome string, err error)
 
 // builtinEffects are the effects the bot knows by itself, one file each
-// (effect_<kind>.go). Others (book, cancel, …) are added with HandleEffect.
+// (effect_<kind>.go). Others (book, cancel, handoff, relay, …) are added with
+// HandleEffect by the services that own them.
 func builtinEffects() map[string]EffectHandler {
 	return map[string]EffectHandler{
 		"feedback": feedbackEffect,
-		"handoff":  handoffEffect,
 		"forget":   forgetEffect,
 	}
 }

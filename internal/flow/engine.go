@@ -15,9 +15,11 @@ const (
 	WelcomeStep  = "welcome.start"
 	LanguageStep = "welcome.language"
 	HomeStep     = "main.menu"
+	// HandoffStep asks a guide to help; three misses in a row lead there too.
+	HandoffStep = "handoff.request"
 )
 
-// MaxMisses is how many answers in a row may miss before the re-prompt offers a guide.
+// MaxMisses is how many answers in a row may miss before a guide is asked to help.
 const MaxMisses = 3
 
 // maxSaved bounds a saved answer so an oversize message cannot bloat the record.
@@ -444,6 +446,11 @@ func (r *run) miss(cur *compiled, raw string) error {
 		r.say(Message{ID: "reprompt.choice", Params: map[string]string{"Max": strconv.Itoa(len(r.options(cur)))}})
 	}
 	if r.s.Misses >= MaxMisses {
+		// Three misses in a row: the bot cannot help, so a person is asked to, unless
+		// one has been already (the participant is then reminded how to reach them).
+		if r.e.steps[HandoffStep] != nil && r.s.Handoff == "" && cur.key != HandoffStep {
+			return r.enter(HandoffStep)
+		}
 		r.say(Message{ID: "reprompt.guide"})
 	}
 	r.wait(cur)

@@ -250,7 +250,9 @@ func TestWalkEveryStep(t *testing.T) {
 	queue := []visit{{first, len(r.Options)}}
 	for key, st := range w.steps {
 		if st.Entry { // the service takes conversations there: a tick stands for it
-			s, r, _ := step(t, eng, first, flow.Input{Kind: flow.Tick, Step: key})
+			waiting := first
+			waiting.Handoff = "9" // a request waits for a guide: every guard holds
+			s, r, _ := step(t, eng, waiting, flow.Input{Kind: flow.Tick, Step: key})
 			markSaid(r)
 			queue = append(queue, visit{s, len(r.Options)})
 		}
@@ -442,6 +444,17 @@ func TestSessionsListing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			asked = nil
 			got, r, _ := talk(t, eng, tc.from, tc.in...)
+			if got.Step == "handoff.from_card" {
+				// A guide is asked first; the bot feeds the outcome back.
+				var before []string
+				before = append(before, ids(r)...)
+				got, r, _ = step(t, eng, got, flow.Input{Kind: flow.Result, Option: "opened", Text: "2"})
+				if len(r.Texts) != 2 || r.Texts[0].ID != "handoff.requested" || r.Texts[1].Params["Position"] != "2" {
+					t.Fatalf("after the card: %v then %v", before, ids(r))
+				}
+				// Meanwhile, the sessions are the first choice.
+				got, r, _ = step(t, eng, got, text("1"))
+			}
 			// Two to book, then more, my bookings, the menu.
 			expect{step: "sessions.list", texts: []string{"sessions.header", "sessions.item", "sessions.item"}, opts: 5}.check(t, tc.name, got, r)
 			if len(asked) != 1 || asked[0] != "ar" {

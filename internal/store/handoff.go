@@ -256,7 +256,7 @@ func (s *Store) ClaimTicket(ctx context.Context, id string, g Guide, now time.Ti
 }
 
 // closeScript closes a ticket with its outcome: it leaves the queue, the guide's
-// current and held tickets and the participant's state. KEYS: ticket, queue,
+// current and held tickets and the participant's state, and forgets whose it was. KEYS: ticket, queue,
 // current, participant state, the guide's held set. ARGV: id, outcome, now. It
 // returns 0 if it was closed already.
 var closeScript = redis.NewScript(`
@@ -264,6 +264,8 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'closed' then return 0 end
 local guide = redis.call('HGET', KEYS[1], 'guide')
 redis.call('HSET', KEYS[1], 'status', 'closed', 'outcome', ARGV[2], 'closed', ARGV[3])
+-- Who it was for is needed no more: a closed ticket keeps what the reports count.
+redis.call('HDEL', KEYS[1], 'participant', 'address', 'msg')
 redis.call('ZREM', KEYS[2], ARGV[1])
 if guide and redis.call('HGET', KEYS[3], guide) == ARGV[1] then redis.call('HDEL', KEYS[3], guide) end
 redis.call('SREM', KEYS[5], ARGV[1])

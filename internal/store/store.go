@@ -114,11 +114,7 @@ type Commit struct {
 	// reached again. An opt-out is not lifted this way.
 	Unblock    bool
 	Transcript []string // entries to append
-	Appends    []Append // stream entries: outbox messages, feedback, handoff requests
-	// Purge lists streams whose entries containing PurgeMarker are deleted with a
-	// forgotten participant ("forget me" must not leave a handoff request behind).
-	Purge       []string
-	PurgeMarker string
+	Appends    []Append // stream entries: outbox messages, feedback, bookings
 	// ClearPending is the reminder answer the message consumed (flow.State.Pending
 	// as loaded): cleared unless a newer reminder went out meanwhile.
 	ClearPending string
@@ -138,45 +134,35 @@ func Outbox(channel string) string { return "outbox:" + channel }
 
 // commitScript checks the version, claims the dedupe key, lifts a "blocked"
 // suppression when asked, clears an answered reminder, saves or deletes the state
-// (with a forgotten participant's bookings, seats and reminders), appends the
+// (with a forgotten participant's bookings, seats, reminders and ticks), appends the
 // transcript and the stream entries: all or nothing.
 //
 // KEYS: state, seen, transcript, suppressed, bookings, booked, remindDue, remindData,
-// tickDue, tickData, then np streams to purge, nr rosters to leave, the streams to
-// append to.
+// tickDue, tickData, then nr rosters to leave, the streams to append to.
 // ARGV: version, data (” forgets), dedupe ttl, transcript cap, transcript ttl,
-// n transcript entries, np, purge marker, unblock, the blocked reason, pending to
-// clear, nr, participant, nm reminder and tick ids; then those ids, the transcript
-// entries and the stream payloads.
+// n transcript entries, unblock, the blocked reason, pending to clear, nr,
+// participant, nm reminder and tick ids; then those ids, the transcript entries and
+// the stream payloads.
 var commitScript = redis.NewScript(`
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
 if ARGV[3] ~= '0' then
   if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then return -2 end
 end
-if ARGV[9] == '1' and redis.call('GET', KEYS[4]) == ARGV[10] then
+if ARGV[7] == '1' and redis.call('GET', KEYS[4]) == ARGV[8] then
   redis.call('DEL', KEYS[4])
 end
 local nv = v + 1
 local n = tonumber(ARGV[6])
-local np = tonumber(ARGV[7])
-local nr = tonumber(ARGV[12])
-local nm = tonumber(ARGV[14])
-local first = 15 + nm
-local streams = 11 + np + nr
+local nr = tonumber(ARGV[10])
+local nm = tonumber(ARGV[12])
+local first = 13 + nm
+local streams = 11 + nr
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1], KEYS[3], KEYS[5], KEYS[6])
   nv = 0
-  for k = 11, 10 + np do
-    for _, e in ipairs(redis.call('XRANGE', KEYS[k], '-', '+')) do
-      local f = e[2]
-      for j = 1, #f, 2 do
-        if string.find(f[j + 1], ARGV[8], 1, true) then redis.call('XDEL', KEYS[k], e[1]) break end
-      end
-    end
-  end
-  for k = 11 + np, 10 + np + nr do redis.call('HDEL', KEYS[k], ARGV[13]) end
-  for i = 15, 14 + nm do
+  for k = 11, 10 + nr do redis.call('HDEL', KEYS[k], ARGV[11]) end
+  for i = 13, 12 + nm do
     redis.call('ZREM', KEYS[7], ARGV[i])
     redis.call('HDEL', KEYS[8], ARGV[i])
     redis.call('ZREM', KEYS[9], ARGV[i])
@@ -184,7 +170,7 @@ if ARGV[2] == '' then
   end
 else
   redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
-  if ARGV[11] ~= '' and redis.call('HGET', KEYS[1], 'r') == ARGV[11] then
+  if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'r') == ARGV[9] then
     redis.call('HDEL', KEYS[1], 'r')
   end
   if n > 0 then
@@ -218,10 +204,6 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 		ttl = strconv.Itoa(int(s.opt.DedupeTTL / time.Second))
 		seenKey = s.keys.seen(c.ID, c.MsgID)
 	}
-	var purge []string
-	if c.Forget && c.PurgeMarker != "" {
-		purge = c.Purge
-	}
 	var release []flow.Booking
 	var reminders []string
 	if c.Forget {
@@ -230,12 +212,9 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 			reminders = append(append(reminders, b.Reminders...), b.Ticks...)
 		}
 	}
-	keys := make([]string, 0, 10+len(purge)+len(release)+len(c.Appends))
+	keys := make([]string, 0, 10+len(release)+len(c.Appends))
 	keys = append(keys, s.keys.state(c.ID), seenKey, s.keys.transcript(c.ID), s.keys.suppressed(c.ID),
 		s.keys.bookings(c.ID), s.keys.booked(c.ID), s.keys.remindDue(), s.keys.remindData(), s.keys.tickDue(), s.keys.tickData())
-	for _, p := range purge {
-		keys = append(keys, s.keys.stream(p))
-	}
 	for _, b := range release {
 		keys = append(keys, s.keys.roster(b.Key))
 	}
@@ -243,9 +222,9 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 	if c.Unblock {
 		unblock = "1"
 	}
-	args := make([]any, 0, 14+len(reminders)+len(c.Transcript)+len(c.Appends))
+	args := make([]any, 0, 12+len(reminders)+len(c.Transcript)+len(c.Appends))
 	args = append(args, c.Version, data, ttl, s.opt.TranscriptCap,
-		int(s.opt.TranscriptTTL/time.Second), len(c.Transcript), len(purge), c.PurgeMarker,
+		int(s.opt.TranscriptTTL/time.Second), len(c.Transcript),
 		unblock, message.Blocked, c.ClearPending, len(release), c.ID, len(reminders))
 	for _, r := range reminders {
 		args = append(args, r)

@@ -15,6 +15,7 @@ import (
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/handoff"
 	"github.com/guidebot/guidebot/internal/i18n"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/schedule"
@@ -34,6 +35,8 @@ type Env struct {
 	Catalog *i18n.Catalog
 	Redis   redis.UniversalClient
 	Prefix  string
+	// Handoff routes guides' messages and carries out the handoff effects.
+	Handoff *handoff.Service
 }
 
 // New builds the bot on storetest.Redis; now is its clock.
@@ -68,5 +71,7 @@ func On(t testing.TB, rdb redis.UniversalClient, prefix string, now func() time.
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	b := bot.New(eng, st, now, quiet)
 	booking.New(sched, st, booking.DefaultMaxOpen).Register(b)
-	return Env{Bot: b, Store: st, Catalog: cat, Redis: rdb, Prefix: prefix}
+	h := handoff.New(st, b, cat, handoff.Options{DefaultLang: DefaultLang, Now: now, Log: quiet})
+	h.Register(b)
+	return Env{Bot: b, Store: st, Catalog: cat, Redis: rdb, Prefix: prefix, Handoff: h}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/guidebot/guidebot/internal/clocktest"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/handoff"
 	"github.com/guidebot/guidebot/internal/i18n"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
@@ -71,6 +72,7 @@ type env struct {
 	clock  *clocktest.Clock
 	reg    *prometheus.Registry
 	logs   *syncBuffer
+	guides *handoff.Service // the handoff, as serve wires it: guides register there
 }
 
 type envOption func(*envConfig)
@@ -121,7 +123,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	w := outbox.New(reader, a.Sender(), st, outbox.Options{Channel: message.SMS, Limits: a.Limits(),
 		Now: clk.Now, Sleep: clk.Sleep, Log: log})
 	return &env{t: t, ctx: ctx, rdb: rdb, prefix: prefix, st: st, cat: cat, fake: fake, a: a,
-		web: web, w: w, clock: clk, reg: reg, logs: logs}
+		web: web, w: w, clock: clk, reg: reg, logs: logs, guides: be.Handoff}
 }
 
 // inbound is Twilio's incoming-message form for one SMS.

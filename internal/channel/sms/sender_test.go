@@ -17,6 +17,7 @@ import (
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/handoff"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/schedule"
@@ -372,4 +373,63 @@ func longestOccurrence(s *schedule.Schedule, now time.Time) schedule.Occurrence 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// TestCardThatDidNotHelpFitsAnSMS: "no" after a first-aid card asks a guide, says
+// the participant's place in the queue and offers the sessions, within three SMS
+// parts in every language; "1" then lists the sessions.
+func TestCardThatDidNotHelpFitsAnSMS(t *testing.T) {
+	e := newEnv(t)
+	// A guide who speaks every language, registered as on Telegram.
+	code, err := e.st.CreateInvite(e.ctx, handoff.RoleGuide, handoff.InviteTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guide := func(input flow.Input) {
+		if _, err := e.guides.Handle(e.ctx, message.Inbound{Channel: message.Telegram, Address: "77", Input: input}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	guide(flow.Input{Kind: flow.Text, Text: "/guide " + code})
+	for _, l := range e.cat.Languages() {
+		guide(flow.Input{Kind: flow.Button, Step: "guide.languages", Option: l})
+	}
+	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} {
+		from := fmt.Sprintf("+467012304%02d", i)
+		e.exchange(from, "hej")
+		e.exchange(from, strconv.Itoa(i+1))
+		var got []string
+		for _, say := range []string{"2", "1", "1", "1", "1", "2"} { // cards, bills, three steps, "no"
+			got = e.exchange(from, say)
+		}
+		position := e.cat.Render(lang, flow.Message{ID: "handoff.position", Params: map[string]string{"Position": "1"}})
+		want := firstLine(e.render(lang, "handoff.requested"))
+		if len(got) != 1 || !strings.HasPrefix(got[0], want) || !strings.Contains(got[0], position) {
+			t.Fatalf("%s: %q, want the request and the place in the queue", lang, got)
+		}
+		if enc, parts := sms.Segments(got[0]); parts > 3 {
+			t.Errorf("%s: %d %s parts, over the budget of 3:\n%s", lang, parts, enc, got[0])
+		}
+		if sessions := e.exchange(from, "1"); len(sessions) != 1 || !strings.Contains(sessions[0], firstLine(e.render(lang, "sessions.header"))) {
+			t.Fatalf("%s: the sessions after the card: %q", lang, sessions)
+		}
+	}
+}
+
+// TestNoGuideYetFitsAnSMS: with no guide for the language, asking for one says so
+// and lists the next session, within three SMS parts in every language.
+func TestNoGuideYetFitsAnSMS(t *testing.T) {
+	e := newEnv(t)
+	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} {
+		from := fmt.Sprintf("+467012305%02d", i)
+		e.exchange(from, "hej")
+		e.exchange(from, strconv.Itoa(i+1))
+		got := e.exchange(from, "5")
+		if len(got) != 1 || !strings.HasPrefix(got[0], firstLine(e.render(lang, "handoff.nobody"))) {
+			t.Fatalf("%s: %q", lang, got)
+		}
+		if enc, parts := sms.Segments(got[0]); parts > 3 {
+			t.Errorf("%s: %d %s parts, over the budget of 3:\n%s", lang, parts, enc, got[0])
+		}
+	}
 }
