@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/flow"
@@ -16,7 +14,8 @@ import (
 	"github.com/guidebot/guidebot/internal/outbox"
 )
 
-// maxBodyChars is Twilio's limit on one message body; longer bodies are refused (21617).
+// maxBodyChars is Twilio's limit on one message body; longer bodies are refused
+// (21617), so a longer text goes as several messages.
 const maxBodyChars = 1600
 
 // tooManyHold is how long every send waits after Twilio's 429: its limit is on the
@@ -48,25 +47,26 @@ func (s sender) Send(ctx context.Context, msg message.Outbound) error {
 	if !ok {
 		return fmt.Errorf("sms: %q is not a phone number", mask(msg.To))
 	}
-	body := a.body(msg)
-	if body == "" {
-		return nil
+	// Over Twilio's limit (a guide's long answer), the text goes as several
+	// messages in order; a retry after a failure on a later one resends the
+	// earlier ones, which is rare and better than a lost answer.
+	for _, body := range channel.Split(channel.PlainText(a.texts, msg), maxBodyChars) {
+		form := url.Values{"To": {to}, "Body": {body}, "StatusCallback": {a.publicURL + StatusPath}}
+		if a.cfg.MessagingServiceSID != "" {
+			// The service picks the sender and applies its own opt-out handling; From
+			// too would have to be in its pool, so it is left out.
+			form.Set("MessagingServiceSid", a.cfg.MessagingServiceSID)
+		} else {
+			form.Set("From", a.cfg.From)
+		}
+		sid, err := a.rest.createMessage(ctx, form)
+		if err != nil {
+			return a.failed(to, err)
+		}
+		enc, parts := Segments(body)
+		a.segments.WithLabelValues(enc).Add(float64(parts))
+		a.log.Info("sms sent", "to", mask(to), "sid", sid, "encoding", enc, "parts", parts, "system", msg.System)
 	}
-	form := url.Values{"To": {to}, "Body": {body}, "StatusCallback": {a.publicURL + StatusPath}}
-	if a.cfg.MessagingServiceSID != "" {
-		// The service picks the sender and applies its own opt-out handling; From
-		// too would have to be in its pool, so it is left out.
-		form.Set("MessagingServiceSid", a.cfg.MessagingServiceSID)
-	} else {
-		form.Set("From", a.cfg.From)
-	}
-	sid, err := a.rest.createMessage(ctx, form)
-	if err != nil {
-		return a.failed(to, err)
-	}
-	enc, parts := Segments(body)
-	a.segments.WithLabelValues(enc).Add(float64(parts))
-	a.log.Info("sms sent", "to", mask(to), "sid", sid, "encoding", enc, "parts", parts, "system", msg.System)
 	return nil
 }
 
@@ -88,27 +88,4 @@ func (a *Adapter) failed(to string, err error) error {
 		return outbox.Retry(0, fmt.Errorf("sms: send: %w", err))
 	}
 	return fmt.Errorf("sms: send refused: %w", err)
-}
-
-// body renders a message as SMS text, cut to Twilio's limit at a line break when it
-// can be: a cut reply beats one that Twilio refuses outright.
-func (a *Adapter) body(msg message.Outbound) string {
-	r := msg.Reply
-	text := channel.PlainText(a.texts, msg)
-	if utf8.RuneCountInString(text) <= maxBodyChars {
-		return text
-	}
-	cut, n := 0, 0
-	for i := range text {
-		if n == maxBodyChars {
-			cut = i
-			break
-		}
-		n++
-	}
-	if nl := strings.LastIndexByte(text[:cut], '\n'); nl > cut/2 {
-		cut = nl
-	}
-	a.log.Warn("sms body over 1600 characters; cut", "lang", r.Lang, "step", r.Step)
-	return text[:cut]
 }

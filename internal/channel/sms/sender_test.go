@@ -231,19 +231,30 @@ func TestSenderRateLimitPerNumber(t *testing.T) {
 	}
 }
 
-func TestSenderCutsOverlongBody(t *testing.T) {
+// TestSenderSplitsOverlongText: a guide's answer over Twilio's 1600 characters goes
+// as several messages, in order, each within the limit, nothing lost.
+func TestSenderSplitsOverlongText(t *testing.T) {
 	e := newEnv(t)
 	const to = "+46701230109"
-	msg := outbound(to)
-	for i := 0; i < 30; i++ {
-		msg.Reply.Texts = append(msg.Reply.Texts, flow.Message{ID: "help.text"})
+	var lines []string
+	for i := range 60 {
+		lines = append(lines, fmt.Sprintf("Step %d: open the bank app and choose pay, then scan the invoice.", i+1))
 	}
-	if err := e.a.Sender().Send(e.ctx, msg); err != nil {
+	text := strings.Join(lines, "\n")
+	if err := e.a.Sender().Send(e.ctx, message.Outbound{To: to, Participant: "sms:" + to, Text: text}); err != nil {
 		t.Fatal(err)
 	}
 	got := e.sent(to)
-	if len(got) != 1 || len([]rune(got[0])) > 1600 || strings.HasSuffix(got[0], "\n") {
-		t.Fatalf("body of %d characters", len([]rune(got[0])))
+	if len(got) < 3 {
+		t.Fatalf("%d messages for %d characters", len(got), len(text))
+	}
+	for i, body := range got {
+		if n := len([]rune(body)); n > 1600 || strings.HasSuffix(body, "\n") {
+			t.Fatalf("message %d: %d characters", i, n)
+		}
+	}
+	if strings.Join(got, "\n") != text {
+		t.Fatal("the messages do not add up to the text, in order")
 	}
 }
 

@@ -79,7 +79,7 @@ func (s sender) send(ctx context.Context, msg message.Outbound, wantID bool) (st
 	if err != nil {
 		return "", fmt.Errorf("telegram: send: chat id %q is not a number", msg.To)
 	}
-	parts := split(channel.Body(a.texts, msg), maxText)
+	parts := channel.Split(channel.Body(a.texts, msg), maxText)
 	if len(parts) == 0 {
 		if len(msg.Reply.Options) == 0 {
 			return "", nil
@@ -157,6 +157,10 @@ var mediaMethods = map[string][2]string{
 	"audio": {"sendAudio", "audio"}, "document": {"sendDocument", "document"}, "sticker": {"sendSticker", "sticker"},
 }
 
+// maxText is sendMessage's limit on text, counted in UTF-16 code units as Telegram
+// counts it.
+const maxText = 4096
+
 // maxCaption is Telegram's limit on a file's caption, in characters.
 const maxCaption = 1024
 
@@ -168,7 +172,7 @@ func (a *Adapter) sendMedia(ctx context.Context, chat int64, m *message.Media, c
 	if !ok || m.FileID == "" {
 		return false, nil
 	}
-	if utf16Len(caption) > maxCaption {
+	if channel.UTF16Len(caption) > maxCaption {
 		caption = ""
 	}
 	params := map[string]any{"chat_id": chat, method[1]: m.FileID}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/guidebot/guidebot/internal/channel"
 	"strconv"
 	"strings"
 	"testing"
@@ -266,7 +267,7 @@ func TestSendSplitsLongText(t *testing.T) {
 	}
 	var joined []string
 	for i, c := range sent {
-		if n := utf16Len(c.Params["text"]); n > maxText {
+		if n := channel.UTF16Len(c.Params["text"]); n > maxText {
 			t.Fatalf("part %d is %d units", i, n)
 		}
 		if i < len(sent)-1 && !strings.HasSuffix(c.Params["text"], "wait.") {

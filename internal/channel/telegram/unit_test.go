@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"encoding/json"
+	"github.com/guidebot/guidebot/internal/channel"
 	"strings"
 	"testing"
 	"time"
@@ -145,7 +146,7 @@ func TestSplit(t *testing.T) {
 		}},
 		{"no breaks", strings.Repeat("x", 10000), 4096, 3, nil},
 		{"surrogate pairs", emoji, 4096, 2, func(t *testing.T, parts []string) {
-			if utf16Len(parts[0]) != 4096 || parts[0]+parts[1] != emoji {
+			if channel.UTF16Len(parts[0]) != 4096 || parts[0]+parts[1] != emoji {
 				t.Fatal("emoji split inside a pair or lost")
 			}
 		}},
@@ -154,13 +155,13 @@ func TestSplit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			parts := split(tt.text, tt.limit)
+			parts := channel.Split(tt.text, tt.limit)
 			if len(parts) != tt.parts {
 				t.Fatalf("%d parts, want %d", len(parts), tt.parts)
 			}
 			for i, p := range parts {
-				if utf16Len(p) > tt.limit || strings.TrimSpace(p) == "" {
-					t.Fatalf("part %d: %d units", i, utf16Len(p))
+				if channel.UTF16Len(p) > tt.limit || strings.TrimSpace(p) == "" {
+					t.Fatalf("part %d: %d units", i, channel.UTF16Len(p))
 				}
 			}
 			if tt.check != nil {

@@ -1,21 +1,18 @@
-package telegram
+package channel
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// maxText is sendMessage's limit on text, counted in UTF-16 code units as Telegram
-// counts it.
-const maxText = 4096
-
-// split cuts text into parts of at most limit UTF-16 units, at a line break, else a
+// Split cuts text into parts of at most limit UTF-16 units (as Telegram and
+// Twilio count a message's length), at a line break, else a
 // sentence end, else a space in the second half of a part, so no part is needlessly
 // short; a text with none of those is cut between characters. The separator at a cut
-// is dropped, and blank parts are left out (Telegram rejects empty text).
-func split(text string, limit int) []string {
+// is dropped, and blank parts are left out (providers reject empty text).
+func Split(text string, limit int) []string {
 	var parts []string
-	for utf16Len(text) > limit {
+	for UTF16Len(text) > limit {
 		prefix := text[:prefixWithin(text, limit)]
 		end, next := cutPoint(prefix)
 		if next == 0 {
@@ -81,8 +78,8 @@ func prefixWithin(s string, limit int) int {
 	return len(s)
 }
 
-// utf16Len is the length of s in UTF-16 code units.
-func utf16Len(s string) int {
+// UTF16Len is the length of s in UTF-16 code units.
+func UTF16Len(s string) int {
 	n := 0
 	for _, r := range s {
 		n++
