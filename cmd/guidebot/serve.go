@@ -87,7 +87,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		}
 	}
 	if a.cfg.Twilio.AccountSID != "" {
-		s, err := sms.New(a.cfg.Twilio, a.cfg.PublicURL, a.bot, a.store, cat, a.cfg.DefaultLang, a.now,
+		s, err := sms.New(a.cfg.Twilio, a.cfg.PublicURL, a.handoff, a.store, cat, a.cfg.DefaultLang, a.now,
 			a.log.With("channel", message.SMS), srv.Registry())
 		if err != nil {
 			return err

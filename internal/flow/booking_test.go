@@ -212,7 +212,7 @@ func TestFollowUpTick(t *testing.T) {
 // TestHandoffOutcomesAndRelay: the request awaits the handoff's outcome and shows
 // the queue position it came with; while a guide has the ticket, what the
 // participant writes becomes a relay effect and nothing is said, except "forget
-// me", which still works.
+// me" and "help", which still work.
 func TestHandoffOutcomesAndRelay(t *testing.T) {
 	eng, _ := bookingEngine(t, "sms")
 	s, _, effects := step(t, eng, at("main.menu", "en"), text("5"))
@@ -246,5 +246,8 @@ func TestHandoffOutcomesAndRelay(t *testing.T) {
 	}
 	if got, _, _ := step(t, eng, talking, text("/forget")); got.Step != "privacy.confirm" {
 		t.Fatalf("forget me while a guide talks went to %s", got.Step)
+	}
+	if _, r, effects := step(t, eng, talking, text("/help")); len(effects) != 0 || len(r.Texts) == 0 || r.Texts[0].ID != "help.text" {
+		t.Fatalf("help while a guide talks: said %v, effects %+v", ids(r), effects)
 	}
 }

@@ -65,8 +65,11 @@ type SessionLine struct {
 	End     string       `json:"e"`
 }
 
-// forgetWords are the words of "forget me", which work even while a guide talks.
-const forgetWords = "keyword.forget"
+// The words of "forget me" and "help", which work even while a guide talks.
+const (
+	forgetWords = "keyword.forget"
+	helpWords   = "keyword.help"
+)
 
 // whens are the guards a step's `when` may name.
 var whens = map[string]func(State) bool{
@@ -103,7 +106,8 @@ type Engine struct {
 	scripts  map[string]string // language → script
 	langs    map[string]bool
 	starts   map[string]string // flow → its start step's full key
-	// escapes are the steps a command may reach while a guide talks: "forget me".
+	// escapes are the steps a command may reach while a guide talks: "forget me"
+	// and "help".
 	escapes map[string]bool
 }
 
@@ -177,7 +181,7 @@ func New(flows []*Flow, texts Texts, cfg Config) (*Engine, error) {
 			for _, s := range c.Slash {
 				e.slash[strings.ToLower(s)] = target
 			}
-			if c.Words == forgetWords {
+			if c.Words == forgetWords || c.Words == helpWords {
 				e.escapes[target] = true
 			}
 		}

@@ -182,3 +182,25 @@ func trackKey(id string) string { return "ticket:" + id }
 
 // guidesChatID names the guides' chat in the outbox, apart from any participant.
 const guidesChatID = "guides"
+
+// OptedOut ends the request of a participant who sent STOP: nothing more reaches
+// them, so their guide is told and the request closes.
+func (s *Service) OptedOut(ctx context.Context, participant string) error {
+	rec, err := s.st.Load(ctx, participant, "")
+	if err != nil || rec.State.Handoff == "" {
+		return err
+	}
+	tk, closed, err := s.st.CloseTicket(ctx, rec.State.Handoff, "stopped", s.opt.Now())
+	if err != nil || !closed {
+		return err
+	}
+	s.m.event("closed", tk.Lang, "stopped")
+	if tk.Guide == "" {
+		return nil
+	}
+	g, ok, err := s.knownGuide(ctx, tk.Guide)
+	if err != nil || !ok {
+		return err
+	}
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.stopped", Params: map[string]string{"Ticket": tk.ID}})
+}

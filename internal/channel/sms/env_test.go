@@ -98,7 +98,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	fake.SetClock(clk.Now)
 	cfg := envConfig{
 		twilio:  config.Twilio{AccountSID: accountSID, AuthToken: authToken, From: botNumber, APIURL: fake.URL, Rate: 1},
-		handler: be.Bot,
+		handler: be.Handoff, // as serve wires it: the handoff routes to the bot
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -127,6 +127,11 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 		if err := a.st.Suppress(ctx, id, message.OptedOut); err != nil {
 			return fmt.Errorf("sms: opt out: %w", err)
 		}
+		if h, ok := a.h.(OptOutHandler); ok {
+			if err := h.OptedOut(ctx, id); err != nil {
+				return fmt.Errorf("sms: opt out: %w", err)
+			}
+		}
 		if reason == message.OptedOut {
 			return nil // confirmed before; one confirmation is enough
 		}

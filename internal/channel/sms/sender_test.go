@@ -21,6 +21,7 @@ import (
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/schedule"
+	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/schedules"
 )
 
@@ -391,20 +392,7 @@ func firstLine(s string) string {
 // parts in every language; "1" then lists the sessions.
 func TestCardThatDidNotHelpFitsAnSMS(t *testing.T) {
 	e := newEnv(t)
-	// A guide who speaks every language, registered as on Telegram.
-	code, err := e.st.CreateInvite(e.ctx, handoff.RoleGuide, handoff.InviteTTL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	guide := func(input flow.Input) {
-		if _, err := e.guides.Handle(e.ctx, message.Inbound{Channel: message.Telegram, Address: "77", Input: input}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	guide(flow.Input{Kind: flow.Text, Text: "/guide " + code})
-	for _, l := range e.cat.Languages() {
-		guide(flow.Input{Kind: flow.Button, Step: "guide.languages", Option: l})
-	}
+	e.registerGuide("77")
 	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} {
 		from := fmt.Sprintf("+467012304%02d", i)
 		e.exchange(from, "hej")
@@ -442,5 +430,66 @@ func TestNoGuideYetFitsAnSMS(t *testing.T) {
 		if enc, parts := sms.Segments(got[0]); parts > 3 {
 			t.Errorf("%s: %d %s parts, over the budget of 3:\n%s", lang, parts, enc, got[0])
 		}
+	}
+}
+
+// registerGuide registers Telegram chat as a guide who speaks every language.
+func (e *env) registerGuide(chat string) {
+	e.t.Helper()
+	code, err := e.st.CreateInvite(e.ctx, handoff.RoleGuide, handoff.InviteTTL)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.guide(chat, flow.Input{Kind: flow.Text, Text: "/guide " + code})
+	for _, l := range e.cat.Languages() {
+		e.guide(chat, flow.Input{Kind: flow.Button, Step: "guide.languages", Option: l})
+	}
+}
+
+// guide is one message from a guide on Telegram.
+func (e *env) guide(chat string, input flow.Input) {
+	e.t.Helper()
+	if _, err := e.guides.Handle(e.ctx, message.Inbound{Channel: message.Telegram, Address: chat, Input: input}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestStopDuringAHandoff: a participant who sends STOP while a guide talks to them
+// gets the opt-out confirmation and nothing more; the guide is told at once and the
+// request closes.
+func TestStopDuringAHandoff(t *testing.T) {
+	e := newEnv(t)
+	e.registerGuide("78")
+	const from = "+46701230601"
+	e.exchange(from, "hej")
+	e.exchange(from, "1")
+	e.exchange(from, "5")
+	rec, err := e.st.Load(e.ctx, message.ParticipantID(message.SMS, from), "")
+	if err != nil || rec.State.Handoff == "" {
+		t.Fatalf("no request: %+v %v", rec.State, err)
+	}
+	id := rec.State.Handoff
+	e.guide("78", flow.Input{Kind: flow.Button, Step: "guide.claim:" + id, Option: "claim"})
+	e.exchange(from, "")
+	// STOP is an English word: the confirmation is in English.
+	if got := e.exchange(from, "STOP"); len(got) != 1 || got[0] != e.render("en", "sms.stopped") {
+		t.Fatalf("STOP: %q", got)
+	}
+	if tk, err := e.st.Ticket(e.ctx, id); err != nil || tk.Status != store.TicketClosed || tk.Outcome != "stopped" {
+		t.Fatalf("ticket after STOP: %+v %v", tk, err)
+	}
+	told := false
+	entries, _ := e.rdb.XRange(e.ctx, e.prefix+"gb:"+store.Outbox(message.Telegram), "-", "+").Result()
+	for _, en := range entries {
+		if m := fmt.Sprint(en.Values["m"]); strings.Contains(m, `"to":"78"`) && strings.Contains(m, "guide.stopped") {
+			told = true
+		}
+	}
+	if !told {
+		t.Fatal("the guide was not told of the STOP")
+	}
+	e.guide("78", flow.Input{Kind: flow.Text, Text: "are you there?"})
+	if got := e.exchange(from, ""); len(got) != 0 {
+		t.Fatalf("sent after STOP: %q", got)
 	}
 }

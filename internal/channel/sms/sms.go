@@ -31,6 +31,12 @@ type Handler interface {
 	Handle(ctx context.Context, in message.Inbound) (duplicate bool, err error)
 }
 
+// OptOutHandler is a Handler that wants to know when a number opts out (STOP), to
+// end what was under way for it: a guide talking to the participant is told.
+type OptOutHandler interface {
+	OptedOut(ctx context.Context, participant string) error
+}
+
 // Store is what the SMS channel keeps in Redis; *store.Store satisfies it.
 type Store interface {
 	Suppress(ctx context.Context, id, reason string) error
