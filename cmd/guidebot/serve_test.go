@@ -99,6 +99,26 @@ func startServe(t *testing.T, bin, addr string, env map[string]string) {
 	})
 }
 
+// smsParticipant is number writing to the service at public through Twilio's signed
+// webhook; say returns the first reply the fake Twilio got for it.
+func smsParticipant(t *testing.T, tw *smstest.Server, public, number string) (say func(body string) string) {
+	sent := 0
+	return func(body string) string {
+		t.Helper()
+		sent++
+		n := len(tw.MessagesTo(number))
+		form := url.Values{"MessageSid": {fmt.Sprintf("SM%s%024d", number[len(number)-4:], sent)}, "AccountSid": {sid},
+			"From": {number}, "To": {"+46700000000"}, "Body": {body}, "NumMedia": {"0"}}
+		resp, err := http.DefaultClient.Do(smstest.Webhook(public+"/sms/inbound", public+"/sms/inbound", auth, form))
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%q: %v %v", body, resp, err)
+		}
+		resp.Body.Close()
+		waitFor(t, "the reply to "+body, func() bool { return len(tw.MessagesTo(number)) > n })
+		return tw.MessagesTo(number)[n]
+	}
+}
+
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -368,21 +388,7 @@ sessions:
 		"TWILIO_API_URL": tw.URL,
 	})
 	number := fmt.Sprintf("+4670%07d", rand.IntN(1e7))
-	sent := 0
-	say := func(body string) string {
-		t.Helper()
-		sent++
-		n := len(tw.MessagesTo(number))
-		form := url.Values{"MessageSid": {fmt.Sprintf("SM%032d", sent)}, "AccountSid": {sid}, "From": {number},
-			"To": {"+46700000000"}, "Body": {body}, "NumMedia": {"0"}}
-		resp, err := http.DefaultClient.Do(smstest.Webhook(public+"/sms/inbound", public+"/sms/inbound", auth, form))
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("%q: %v %v", body, resp, err)
-		}
-		resp.Body.Close()
-		waitFor(t, "the reply to "+body, func() bool { return len(tw.MessagesTo(number)) > n })
-		return tw.MessagesTo(number)[n]
-	}
+	say := smsParticipant(t, tw, public, number)
 	say("hej")
 	say("1") // svenska
 	listed := say("8")

@@ -177,13 +177,11 @@ func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound
 		case "/languages":
 			return s.say(ctx, g, languagesStep, s.languageOptions(), s.languagesNow(g))
 		case "/done":
-			id, err := s.st.CurrentTicket(ctx, g.Chat)
-			if err != nil {
-				return fmt.Errorf("handoff: %w", err)
+			tk, ok, err := s.held(ctx, g)
+			if !ok || err != nil {
+				return err
 			}
-			if id == "" {
-				return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
-			}
+			id := tk.ID
 			opts := make([]flow.Choice, len(outcomes))
 			for i, o := range outcomes {
 				opts[i] = flow.Choice{ID: o, Label: "guide.outcome." + o}
@@ -323,20 +321,11 @@ func (s *Service) lastWords(ctx context.Context, participant string) []said {
 // answer sends a guide's words to the participant of their current ticket, on the
 // participant's channel (its segment budget, pace and opt-out apply there).
 func (s *Service) answer(ctx context.Context, g store.Guide, text string) error {
-	id, err := s.st.CurrentTicket(ctx, g.Chat)
-	if err != nil {
-		return fmt.Errorf("handoff: %w", err)
+	tk, ok, err := s.held(ctx, g)
+	if !ok || err != nil {
+		return err
 	}
-	if id == "" {
-		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
-	}
-	tk, err := s.st.Ticket(ctx, id)
-	if err != nil {
-		return fmt.Errorf("handoff: %w", err)
-	}
-	if tk.Status != store.TicketClaimed || tk.Guide != g.Chat {
-		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
-	}
+	id := tk.ID
 	// A participant who sent STOP gets nothing more; the guide is told, and the
 	// request ends.
 	if reason, err := s.st.Suppressed(ctx, tk.Participant); err != nil {
@@ -517,21 +506,32 @@ const DoneStep = "handoff.done"
 // release gives the guide's current ticket back to the queue: the participant is
 // told, and the other guides who speak the language are told it is free again.
 func (s *Service) release(ctx context.Context, g store.Guide, now time.Time) error {
-	id, err := s.st.CurrentTicket(ctx, g.Chat)
-	if err != nil {
-		return fmt.Errorf("handoff: %w", err)
-	}
-	if id == "" {
-		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
-	}
-	tk, err := s.st.Ticket(ctx, id)
-	if err != nil {
-		return fmt.Errorf("handoff: %w", err)
+	tk, ok, err := s.held(ctx, g)
+	if !ok || err != nil {
+		return err
 	}
 	if err := s.giveBack(ctx, g, tk, now, nil); err != nil {
 		return err
 	}
-	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.released", Params: map[string]string{"Ticket": id}})
+	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.released", Params: map[string]string{"Ticket": tk.ID}})
+}
+
+// held is the ticket g's words go to, claimed by g; ok is false, and the guide is
+// told they have none, when there is none.
+func (s *Service) held(ctx context.Context, g store.Guide) (tk store.Ticket, ok bool, err error) {
+	id, err := s.st.CurrentTicket(ctx, g.Chat)
+	if err != nil {
+		return tk, false, fmt.Errorf("handoff: %w", err)
+	}
+	if id != "" {
+		if tk, err = s.st.Ticket(ctx, id); err != nil {
+			return tk, false, fmt.Errorf("handoff: %w", err)
+		}
+		if tk.Status == store.TicketClaimed && tk.Guide == g.Chat {
+			return tk, true, nil
+		}
+	}
+	return tk, false, s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
 }
 
 // giveBack returns g's ticket to the queue: the participant is told, and the other

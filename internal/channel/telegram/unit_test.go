@@ -2,11 +2,11 @@ package telegram
 
 import (
 	"encoding/json"
-	"github.com/guidebot/guidebot/internal/channel"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/guidebot/guidebot/internal/channel"
 )
 
 // Server is a fake Bot API at URL: POST /bot<Token>/<method> with JSON, urlencoded or
@@ -334,7 +336,7 @@ func (s *Server) sendMessage(p map[string]string) (any, *Failure) {
 	if strings.TrimSpace(text) == "" {
 		return nil, &Failure{Code: 400, Description: "Bad Request: message text is empty"}
 	}
-	if utf16Len(text) > 4096 {
+	if channel.UTF16Len(text) > 4096 {
 		return nil, &Failure{Code: 400, Description: "Bad Request: message is too long"}
 	}
 	var markup json.RawMessage
@@ -541,17 +543,6 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r >= 0x10000 {
-			n++
-		}
-	}
-	return n
-}
-
 // sentText is what a sent message says, for editMessageText.
 type sentText struct {
 	chat int64
@@ -613,7 +604,7 @@ func (s *Server) sendFile(method string, p map[string]string) (any, *Failure) {
 		return nil, &Failure{Code: 400, Description: "Bad Request: chat not found"}
 	case file == "" || strings.HasPrefix(file, "bad"):
 		return nil, &Failure{Code: 400, Description: "Bad Request: wrong file identifier/HTTP URL specified"}
-	case utf16Len(p["caption"]) > 1024:
+	case channel.UTF16Len(p["caption"]) > 1024:
 		return nil, &Failure{Code: 400, Description: "Bad Request: message caption is too long"}
 	}
 	s.mu.Lock()
