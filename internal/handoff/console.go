@@ -64,7 +64,7 @@ func (s *Service) Handle(ctx context.Context, in message.Inbound) (bool, error) 
 	if err == nil && !isGuide && in.Input.Kind == flow.Button && strings.HasPrefix(in.Input.Step, guideSteps) {
 		// A guide's button from someone this replica does not know yet: they may
 		// have registered on another replica within guidesRefresh.
-		if err = s.refresh(ctx, true); err == nil {
+		if err = s.reread(ctx); err == nil {
 			g, isGuide, err = s.guide(ctx, in.Address)
 		}
 	}

@@ -28,7 +28,9 @@ func (s *Service) open(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 	lang := t.State.Lang
 	tk := store.Ticket{Participant: t.Participant, Channel: t.In.Channel, Address: t.In.Address,
 		Lang: lang, Topic: e.Args["reason"], Opened: t.Now.Unix(), Msg: t.In.MsgID}
-	id, pos, existing, err := s.st.OpenTicket(ctx, tk)
+	// If nobody claims it in time, the participant hears so: a tick, scheduled with
+	// the ticket, which does nothing if a guide has it by then.
+	id, pos, existing, err := s.st.OpenTicket(ctx, tk, t.Now.Add(s.opt.ClaimTimeout), UnclaimedStep)
 	if err != nil {
 		return "", fmt.Errorf("handoff: %w", err)
 	}
@@ -37,9 +39,6 @@ func (s *Service) open(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 		return "waiting:" + position, nil
 	}
 	tk.ID = id
-	if err := s.expect(ctx, tk, t.Now); err != nil {
-		return "", err
-	}
 	guides, err := s.speakers(ctx, lang)
 	if err != nil {
 		return "", fmt.Errorf("handoff: %w", err)

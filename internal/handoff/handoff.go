@@ -21,7 +21,7 @@ type Store interface {
 	SaveGuide(ctx context.Context, g store.Guide) error
 	Guides(ctx context.Context) ([]store.Guide, error)
 	CurrentTicket(ctx context.Context, guide string) (string, error)
-	OpenTicket(ctx context.Context, t store.Ticket) (id string, position int, existing bool, err error)
+	OpenTicket(ctx context.Context, t store.Ticket, due time.Time, step string) (id string, position int, existing bool, err error)
 	ClaimTicket(ctx context.Context, id string, g store.Guide, now time.Time) (won bool, holder string, t store.Ticket, err error)
 	CloseTicket(ctx context.Context, id, outcome string, now time.Time) (store.Ticket, bool, error)
 	Ticket(ctx context.Context, id string) (store.Ticket, error)
@@ -68,8 +68,12 @@ const (
 )
 
 // guidesRefresh is how often a replica rereads the guides: a guide registered on
-// another replica is recognised within this.
-const guidesRefresh = 5 * time.Second
+// another replica is recognised within this. guidesReread bounds the rereads that
+// a miss asks for (a language nobody speaks would otherwise reread every time).
+const (
+	guidesRefresh = 5 * time.Second
+	guidesReread  = 250 * time.Millisecond
+)
 
 // Options configure the handoff.
 type Options struct {
@@ -155,18 +159,30 @@ func (s *Service) knownGuide(ctx context.Context, chat string) (store.Guide, boo
 	if err != nil || ok {
 		return g, ok, err
 	}
-	if err := s.refresh(ctx, true); err != nil {
+	if err := s.reread(ctx); err != nil {
 		return store.Guide{}, false, err
 	}
 	return s.guide(ctx, chat)
 }
 
-// speakers are the guides who take tickets in lang, read afresh: a guide who
-// registered on another replica a moment ago hears of the next request.
+// speakers are the guides who take tickets in lang, from a copy at most
+// guidesRefresh old, read afresh when it has none: a guide who registered on
+// another replica a moment ago, the only one for the language, hears of the next
+// request.
 func (s *Service) speakers(ctx context.Context, lang string) ([]store.Guide, error) {
-	if err := s.refresh(ctx, true); err != nil {
+	if err := s.refresh(ctx, false); err != nil {
 		return nil, err
 	}
+	if out := s.cachedSpeakers(lang); len(out) > 0 {
+		return out, nil
+	}
+	if err := s.reread(ctx); err != nil {
+		return nil, err
+	}
+	return s.cachedSpeakers(lang), nil
+}
+
+func (s *Service) cachedSpeakers(lang string) []store.Guide {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []store.Guide
@@ -175,14 +191,26 @@ func (s *Service) speakers(ctx context.Context, lang string) ([]store.Guide, err
 			out = append(out, g)
 		}
 	}
-	return out, nil
+	return out
 }
 
+// refresh rereads the guides if the copy is older than guidesRefresh, or always
+// with force (this replica just changed a guide).
 func (s *Service) refresh(ctx context.Context, force bool) error {
+	return s.reload(ctx, func(age time.Duration) bool { return !force && age < guidesRefresh })
+}
+
+// reread rereads the guides after a miss (someone this replica does not know), at
+// most every guidesReread.
+func (s *Service) reread(ctx context.Context) error {
+	return s.reload(ctx, func(age time.Duration) bool { return age < guidesReread })
+}
+
+func (s *Service) reload(ctx context.Context, fresh func(age time.Duration) bool) error {
 	s.mu.Lock()
-	fresh := s.guides != nil && s.opt.Now().Sub(s.loaded) < guidesRefresh
+	skip := s.guides != nil && fresh(s.opt.Now().Sub(s.loaded))
 	s.mu.Unlock()
-	if fresh && !force {
+	if skip {
 		return nil
 	}
 	all, err := s.st.Guides(ctx)

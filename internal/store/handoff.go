@@ -173,10 +173,13 @@ func (s *Store) CurrentTicket(ctx context.Context, guide string) (string, error)
 	return id, nil
 }
 
-// openTicketScript opens a ticket for the participant unless one is open: it
-// returns the ticket's id and the participant's place in its language's queue.
-// KEYS: state, seq, queue, ticket prefix. ARGV: ticket JSON fields as a flat list
-// after opened (s).
+// openTicketScript opens a ticket for the participant unless one is open, and with
+// a new one schedules the tick that tells the participant if nobody claims it in
+// time. It returns the ticket's id, the participant's place in its language's queue,
+// whether it was open already, and the message that opened it.
+// KEYS: state, seq, queue, ticket prefix, tickDue, tickData.
+// ARGV: opened (s), the tick's due (ms, 0: none), step, then the ticket's fields as
+// a flat list.
 var openTicketScript = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], 'h')
 if cur then
@@ -186,21 +189,34 @@ if cur then
 end
 local id = tostring(redis.call('INCR', KEYS[2]))
 local t = KEYS[4] .. id
-redis.call('HSET', t, 'id', id, unpack(ARGV, 2))
+redis.call('HSET', t, 'id', id, unpack(ARGV, 4))
 redis.call('ZADD', KEYS[3], ARGV[1], id)
 redis.call('HSET', KEYS[1], 'h', id)
+if ARGV[2] ~= '0' then
+  local f = {}
+  for i = 4, #ARGV, 2 do f[ARGV[i]] = ARGV[i + 1] end
+  local tick = 'handoff:' .. id .. ':' .. ARGV[1]
+  redis.call('HSET', KEYS[6], tick, cjson.encode({id = tick, p = f['participant'], c = f['channel'],
+    a = f['address'], s = ARGV[3]}))
+  redis.call('ZADD', KEYS[5], ARGV[2], tick)
+end
 return {id, redis.call('ZRANK', KEYS[3], id) + 1, 0, ''}
 `)
 
 // OpenTicket opens t for its participant, or finds the one already open; position
 // is the participant's place in the queue (0 once a guide has it). A ticket opened
 // by the same message (t.Msg: a retry after a failed commit) is not "existing", so
-// the retry announces it as the first try would have.
-func (s *Store) OpenTicket(ctx context.Context, t Ticket) (id string, position int, existing bool, err error) {
-	args := []any{t.Opened, "participant", t.Participant, "channel", t.Channel, "address", t.Address,
+// the retry announces it as the first try would have. With a new ticket, a tick
+// to step is scheduled at due (zero: none).
+func (s *Store) OpenTicket(ctx context.Context, t Ticket, due time.Time, step string) (id string, position int, existing bool, err error) {
+	dueMS := int64(0)
+	if !due.IsZero() {
+		dueMS = due.UnixMilli()
+	}
+	args := []any{t.Opened, dueMS, step, "participant", t.Participant, "channel", t.Channel, "address", t.Address,
 		"lang", t.Lang, "topic", t.Topic, "status", TicketOpen, "opened", t.Opened, "msg", t.Msg}
 	res, err := openTicketScript.Run(ctx, s.rdb, []string{s.keys.state(t.Participant), s.keys.ticketSeq(),
-		s.keys.ticketQueue(t.Lang), s.keys.ticket("")}, args...).Slice()
+		s.keys.ticketQueue(t.Lang), s.keys.ticket(""), s.keys.tickDue(), s.keys.tickData()}, args...).Slice()
 	if err != nil {
 		return "", 0, false, fmt.Errorf("store: open ticket: %w", err)
 	}
