@@ -74,19 +74,36 @@ func (s *Service) Handle(ctx context.Context, in message.Inbound) (bool, error) 
 	if !isGuide && !redeem {
 		return s.bot.Handle(ctx, in)
 	}
-	if in.MsgID != "" {
-		first, err := s.st.FirstTime(ctx, "guide:"+in.Address+":"+in.MsgID, dedupeTTL)
+	// A guide's message is marked handled once its work is done: a crash before
+	// that lets the provider's retry do it again (a guide's words, which must not go
+	// out twice, are queued and marked in one step).
+	key := messageKey(in)
+	if key != "" {
+		seen, err := s.st.Seen(ctx, key)
 		if err != nil {
 			return false, fmt.Errorf("handoff: %w", err)
 		}
-		if !first {
+		if seen {
 			return true, nil
 		}
 	}
 	if redeem {
-		return false, s.redeem(ctx, in, code, g, isGuide)
+		err = s.redeem(ctx, in, code, g, isGuide)
+	} else {
+		err = s.console(ctx, g, in)
 	}
-	return false, s.console(ctx, g, in)
+	if err != nil || key == "" {
+		return false, err
+	}
+	return false, s.st.Handled(ctx, key, dedupeTTL)
+}
+
+// messageKey is a guide message's dedupe key, "" for a message without an id.
+func messageKey(in message.Inbound) string {
+	if in.MsgID == "" {
+		return ""
+	}
+	return "guide:" + in.Address + ":" + in.MsgID
 }
 
 // redeemCode reads "/guide CODE".
@@ -203,7 +220,7 @@ func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound
 		case "/help", "/start":
 			return s.say(ctx, g, "", nil, flow.Message{ID: "guide.help"})
 		}
-		return s.answer(ctx, g, in.Input.Text)
+		return s.answer(ctx, g, in)
 	}
 	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.text_only"})
 }
@@ -320,7 +337,7 @@ func (s *Service) lastWords(ctx context.Context, participant string) []said {
 
 // answer sends a guide's words to the participant of their current ticket, on the
 // participant's channel (its segment budget, pace and opt-out apply there).
-func (s *Service) answer(ctx context.Context, g store.Guide, text string) error {
+func (s *Service) answer(ctx context.Context, g store.Guide, in message.Inbound) error {
 	tk, ok, err := s.held(ctx, g)
 	if !ok || err != nil {
 		return err
@@ -341,7 +358,11 @@ func (s *Service) answer(ctx context.Context, g store.Guide, text string) error 
 	if err := s.answered(ctx, g, id, s.opt.Now()); err != nil {
 		return err
 	}
-	return s.st.Enqueue(ctx, tk.Channel, message.Outbound{To: tk.Address, Participant: tk.Participant, Text: text})
+	out := message.Outbound{To: tk.Address, Participant: tk.Participant, Text: in.Input.Text}
+	if key := messageKey(in); key != "" {
+		return s.st.EnqueueOnce(ctx, key, dedupeTTL, tk.Channel, out)
+	}
+	return s.st.Enqueue(ctx, tk.Channel, out)
 }
 
 // answered notes that g answered ticket id now, and has the runner check on them

@@ -27,7 +27,9 @@ type Store interface {
 	Ticket(ctx context.Context, id string) (store.Ticket, error)
 	Transcript(ctx context.Context, id string) ([]string, error)
 	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
-	FirstTime(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	Seen(ctx context.Context, key string) (bool, error)
+	Handled(ctx context.Context, key string, ttl time.Duration) error
+	EnqueueOnce(ctx context.Context, key string, ttl time.Duration, channel string, msg message.Outbound) error
 	ScheduleTick(ctx context.Context, t store.Tick) error
 	ReleaseTicket(ctx context.Context, id, guide string) (store.Ticket, bool, error)
 	Suppressed(ctx context.Context, id string) (string, error)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/internal/message"
 )
 
 // The handoff keys: one-time invite codes, the registered guides, each guide's
@@ -332,14 +334,46 @@ func splitHandoff(v string) (id string, claimed bool) {
 	return strings.CutSuffix(v, claimedSuffix)
 }
 
-// FirstTime reports whether key is seen for the first time in ttl: a dedupe of
-// messages handled outside a participant's commit (a guide's).
-func (s *Store) FirstTime(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, s.keys.prefix+"gb:seen:"+key, "1", ttl).Result()
+// Seen reports whether the message key was handled (Handled) in the dedupe time.
+func (s *Store) Seen(ctx context.Context, key string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.keys.prefix+"gb:seen:"+key).Result()
 	if err != nil {
 		return false, fmt.Errorf("store: dedupe: %w", err)
 	}
-	return ok, nil
+	return n > 0, nil
+}
+
+// Handled marks the message key handled for ttl: a dedupe of messages handled
+// outside a participant's commit (a guide's), marked once their work is done, so
+// a crash before that means the provider's retry does it again rather than never.
+func (s *Store) Handled(ctx context.Context, key string, ttl time.Duration) error {
+	if err := s.rdb.Set(ctx, s.keys.prefix+"gb:seen:"+key, "1", ttl).Err(); err != nil {
+		return fmt.Errorf("store: dedupe: %w", err)
+	}
+	return nil
+}
+
+// enqueueOnceScript queues an outbox entry and marks its message handled, unless it
+// was: the two together, so a guide's words go out exactly once.
+var enqueueOnceScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+redis.call('XADD', KEYS[2], '*', 'm', ARGV[2])
+return 1
+`)
+
+// EnqueueOnce queues msg on channel's outbox and marks the message key handled,
+// in one step; a key handled before queues nothing.
+func (s *Store) EnqueueOnce(ctx context.Context, key string, ttl time.Duration, channel string, msg message.Outbound) error {
+	payload, err := json.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("store: enqueue: %w", err)
+	}
+	err = enqueueOnceScript.Run(ctx, s.rdb, []string{s.keys.prefix + "gb:seen:" + key, s.keys.stream(Outbox(channel))},
+		int(ttl/time.Second), string(payload)).Err()
+	if err != nil {
+		return fmt.Errorf("store: enqueue: %w", err)
+	}
+	return nil
 }
 
 // releaseScript gives a claimed ticket back to the queue: it waits for a guide
