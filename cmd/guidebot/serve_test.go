@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
 	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
@@ -41,10 +44,29 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-// redisURL is a Redis database for this test alone, so its outbox streams and
-// participants meet no other run's.
+// The Redis databases the serve tests use, one a test: the binary has no key prefix,
+// so a test takes a database of its own, emptied before and after. Databases below
+// firstTestDB are left to the other tests (key prefixes in 0) and to people (the
+// README's load tool runs in 3 or 5).
+const (
+	firstTestDB = 6
+	testDBs     = 10
+)
+
+// redisURL is a Redis database for this test alone, so its outbox streams,
+// participants and bookings meet no other run's.
 func redisURL(t *testing.T) string {
-	return fmt.Sprintf("redis://%s/%d", storetest.Addr(t), 1+rand.IntN(15))
+	addr := storetest.Addr(t)
+	db := firstTestDB + rand.IntN(testDBs)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
+	flush := func() {
+		if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+			t.Errorf("emptying Redis database %d: %v", db, err)
+		}
+	}
+	flush()
+	t.Cleanup(func() { flush(); rdb.Close() })
+	return fmt.Sprintf("redis://%s/%d", addr, db)
 }
 
 func freeAddr(t *testing.T) string {
