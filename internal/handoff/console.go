@@ -598,9 +598,9 @@ func (s *Service) giveBack(ctx context.Context, g store.Guide, tk store.Ticket, 
 // tickets lists the tickets g holds, a button each to make it the one their words
 // go to.
 func (s *Service) tickets(ctx context.Context, g store.Guide) error {
-	held, err := s.st.HeldTickets(ctx, g.Chat)
+	held, err := s.heldTickets(ctx, g.Chat)
 	if err != nil {
-		return fmt.Errorf("handoff: %w", err)
+		return err
 	}
 	if len(held) == 0 {
 		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.no_ticket"})
@@ -609,11 +609,8 @@ func (s *Service) tickets(ctx context.Context, g store.Guide) error {
 	if err != nil {
 		return fmt.Errorf("handoff: %w", err)
 	}
-	for _, id := range held {
-		tk, err := s.st.Ticket(ctx, id)
-		if err != nil {
-			return fmt.Errorf("handoff: %w", err)
-		}
+	for _, tk := range held {
+		id := tk.ID
 		item := flow.Message{ID: "guide.ticket_item", Params: map[string]string{"Ticket": id,
 			"Language": s.languageName(tk.Lang), "Who": who(tk.Channel, tk.Address)}}
 		var opts []flow.Choice
@@ -684,15 +681,11 @@ func (s *Service) coordinate(ctx context.Context, g store.Guide, cmd, arg string
 	if !ok {
 		return s.say(ctx, g, "", nil, flow.Message{ID: "guide.unknown_guide"})
 	}
-	held, err := s.st.HeldTickets(ctx, o.Chat)
+	held, err := s.heldTickets(ctx, o.Chat)
 	if err != nil {
-		return fmt.Errorf("handoff: %w", err)
+		return err
 	}
-	for _, id := range held {
-		tk, err := s.st.Ticket(ctx, id)
-		if err != nil {
-			return fmt.Errorf("handoff: %w", err)
-		}
+	for _, tk := range held {
 		if err := s.giveBack(ctx, o, tk, now, nil); err != nil {
 			return err
 		}
@@ -727,4 +720,21 @@ func (s *Service) hours(ctx context.Context, g store.Guide, arg string) error {
 	}
 	return s.say(ctx, g, "", nil, flow.Message{ID: "guide.hours_set", Params: map[string]string{
 		"From": fmt.Sprintf("%02d:00", g.From), "To": fmt.Sprintf("%02d:00", g.To), "Zone": s.opt.Zone.String()}})
+}
+
+// heldTickets are the tickets the guide in chat holds.
+func (s *Service) heldTickets(ctx context.Context, chat string) ([]store.Ticket, error) {
+	ids, err := s.st.HeldTickets(ctx, chat)
+	if err != nil {
+		return nil, fmt.Errorf("handoff: %w", err)
+	}
+	out := make([]store.Ticket, 0, len(ids))
+	for _, id := range ids {
+		tk, err := s.st.Ticket(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("handoff: %w", err)
+		}
+		out = append(out, tk)
+	}
+	return out, nil
 }
