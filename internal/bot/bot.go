@@ -180,7 +180,10 @@ func (b *Bot) apply(ctx context.Context, t *Turn, effects []flow.Effect) (outcom
 	return outcome, awaited, nil
 }
 
-type transcriptEntry struct {
+// TranscriptEntry is one line of a participant's transcript, as the store keeps it:
+// what came in ("in": text or media) or which messages went out ("out"). A guide who
+// takes a request reads the last ones.
+type TranscriptEntry struct {
 	At    int64          `json:"t"`
 	Dir   string         `json:"d"`
 	Text  string         `json:"x,omitempty"`
@@ -196,7 +199,7 @@ func transcriptIn(now time.Time, in message.Inbound) string {
 	if len(text) > maxTranscriptText {
 		text = strings.ToValidUTF8(text[:maxTranscriptText], "") // no half rune at the cut
 	}
-	return mustJSON(transcriptEntry{At: now.Unix(), Dir: "in", Text: text, Media: in.Media})
+	return mustJSON(TranscriptEntry{At: now.Unix(), Dir: "in", Text: text, Media: in.Media})
 }
 
 func transcriptOut(now time.Time, r flow.Reply) string {
@@ -204,7 +207,7 @@ func transcriptOut(now time.Time, r flow.Reply) string {
 	for _, m := range r.Texts {
 		ids = append(ids, m.ID)
 	}
-	return mustJSON(transcriptEntry{At: now.Unix(), Dir: "out", IDs: ids})
+	return mustJSON(TranscriptEntry{At: now.Unix(), Dir: "out", IDs: ids})
 }
 
 // mustJSON encodes values that cannot fail to encode (strings, maps of strings).

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/store"
@@ -311,23 +312,17 @@ func (s *Service) claim(ctx context.Context, g store.Guide, id string, now time.
 	return s.taken(ctx, tk, g.Name, others)
 }
 
-// said is one thing the participant sent the bot: text, or a photo or file.
-type said struct {
-	Dir   string         `json:"d"`
-	Text  string         `json:"x"`
-	Media *message.Media `json:"m"`
-}
-
-// lastWords are the participant's last few messages from the transcript.
-func (s *Service) lastWords(ctx context.Context, participant string) []said {
+// lastWords are the participant's last few messages from the transcript: text, or
+// a photo or file.
+func (s *Service) lastWords(ctx context.Context, participant string) []bot.TranscriptEntry {
 	entries, err := s.st.Transcript(ctx, participant)
 	if err != nil {
 		s.opt.Log.Warn("handoff: transcript not read", "err", err)
 		return nil
 	}
-	var out []said
+	var out []bot.TranscriptEntry
 	for _, e := range entries {
-		var w said
+		var w bot.TranscriptEntry
 		if json.Unmarshal([]byte(e), &w) == nil && w.Dir == "in" && (w.Text != "" || w.Media != nil) {
 			out = append(out, w)
 		}
@@ -572,8 +567,7 @@ func (s *Service) giveBack(ctx context.Context, g store.Guide, tk store.Ticket, 
 	}
 	queue := func(ch string, m message.Outbound) error {
 		if commit != nil {
-			b, _ := json.Marshal(m) // an Outbound of strings always encodes
-			commit.Appends = append(commit.Appends, store.Append{Stream: store.Outbox(ch), Payload: string(b)})
+			commit.Appends = append(commit.Appends, outboxOf(ch, m))
 			return nil
 		}
 		return s.st.Enqueue(ctx, ch, m)

@@ -120,10 +120,13 @@ func (s *Service) forgotten(ctx context.Context, t *bot.Turn) error {
 	return nil
 }
 
-// outbox is an entry for the Telegram outbox, in the commit of the turn.
-func outbox(m message.Outbound) store.Append {
+// outbox is an entry for the Telegram outbox (the guides'), in the commit of a turn.
+func outbox(m message.Outbound) store.Append { return outboxOf(message.Telegram, m) }
+
+// outboxOf is an entry for channel's outbox, in the commit of a turn.
+func outboxOf(channel string, m message.Outbound) store.Append {
 	b, _ := json.Marshal(m) // an Outbound of strings and maps of strings always encodes
-	return store.Append{Stream: store.Outbox(message.Telegram), Payload: string(b)}
+	return store.Append{Stream: store.Outbox(channel), Payload: string(b)}
 }
 
 // expect makes sure the participant hears if nobody claims tk in time: a tick, which
