@@ -664,7 +664,7 @@ func (s *Service) coordinate(ctx context.Context, g store.Guide, cmd, arg string
 				langs = append(langs, s.languageName(l))
 			}
 			texts = append(texts, flow.Message{ID: "guide.list_item", Params: map[string]string{"Name": o.Name,
-				"Role": o.Role, "Langs": strings.Join(langs, ", "), "Chat": o.Chat}})
+				"Langs": strings.Join(langs, ", "), "Chat": o.Chat}, Refs: map[string]string{"Role": "guide.role." + o.Role}})
 		}
 		return s.say(ctx, g, "", nil, texts...)
 	}
