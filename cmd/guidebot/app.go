@@ -101,8 +101,12 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	if err != nil {
 		return nil, err
 	}
+	// The programme's country picks the variant of each card that names a
+	// country's services (card.bills.1@FI in Finland).
+	c.catalog = c.catalog.ForCountry(sched.Current().Country)
 	engine, err := flow.New(c.flows, c.catalog, flow.Config{DefaultLang: cfg.DefaultLang, TranscriptDays: cfg.TranscriptDays,
-		Sessions: sched, SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply}})
+		Sessions: sched, Zone: programmeZone(sched.Current()), SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply},
+		Fits: map[string]flow.Fits{message.SMS: sms.Fits(c.catalog, sms.PartsBudget)}})
 	if err != nil {
 		return nil, fmt.Errorf("%w (run guidebot check for the full list)", err)
 	}

@@ -5,13 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
+	"time"
 
+	"github.com/guidebot/guidebot/internal/booking"
 	"github.com/guidebot/guidebot/internal/channel"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/i18n"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/schedule"
 )
@@ -23,7 +26,7 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	flags := flag.NewFlagSet("check", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	listSMS := flags.Bool("sms", false, "list every message that can go out by SMS, per language, with its SMS parts")
-	budget := flags.Int("sms-budget", 3, "the most SMS parts one message may take")
+	budget := flags.Int("sms-budget", sms.PartsBudget, "the most SMS parts one message may take")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -58,16 +61,21 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	case err != nil:
 		problems = append(problems, err.Error())
 	}
-	replies, longReplies := replySegments(c, *budget)
+	if sched != nil {
+		for _, p := range c.catalog.CheckCountries(sched.Current().Countries()) {
+			problems = append(problems, p.String())
+		}
+	}
+	var replies []string
+	if sched != nil {
+		var long []string
+		replies, long = replySegments(c, cfg.DefaultLang, sched, *budget)
+		problems = append(problems, long...)
+	}
 	if *listSMS {
 		for _, line := range append(report, replies...) {
 			fmt.Fprintln(stdout, line)
 		}
-	}
-	if longReplies > 0 {
-		// A warning, not a failure: a step's messages and its numbered options go out
-		// as one SMS, which may be longer than any one message.
-		fmt.Fprintf(stderr, "guidebot check: warning: %d step replies take more than %d SMS parts (--sms lists them)\n", longReplies, *budget)
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {
@@ -86,43 +94,72 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	return 0
 }
 
-// replySegments renders every step's own messages and options as one SMS would carry
-// them, per language, and counts the parts. Builtin views (show: plan|data) and
-// parameters are left out, so the counts are a lower bound.
-func replySegments(c content, budget int) (report []string, over int) {
-	for _, f := range c.flows {
-		names := make([]string, 0, len(f.Steps))
-		for name := range f.Steps {
-			names = append(names, name)
+// replySegments renders every reply the flows can send by SMS (flow.Samples: each
+// step with the steps it runs on to and the views at their fullest, each re-prompt,
+// the first reply), per language, and counts its parts: one line each for --sms, and
+// a problem for each over the budget.
+func replySegments(c content, defaultLang string, sched *schedule.Holder, budget int) (report, over []string) {
+	now := time.Now()
+	for _, country := range sched.Current().Countries() {
+		cat := c.catalog.ForCountry(country)
+		engine, err := flow.New(c.flows, cat, flow.Config{DefaultLang: defaultLang, Sessions: sched, Zone: programmeZone(sched.Current()),
+			SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply},
+			Fits:          map[string]flow.Fits{message.SMS: sms.Fits(cat, budget)}})
+		if err != nil {
+			return nil, []string{fmt.Sprintf("flows: %v", err)}
 		}
-		sort.Strings(names)
-		for _, name := range names {
-			st := f.Steps[name]
-			var reply flow.Reply
-			for _, say := range st.Say {
-				if say.ID != "" && len(say.Refs) == 0 {
-					reply.Texts = append(reply.Texts, flow.Message{ID: say.ID})
+		for _, sample := range engine.Samples(sampleState(c, sched, now), firstMessages, now) {
+			text := channel.PlainText(cat, message.Outbound{Reply: sample.Reply})
+			enc, parts := sms.Segments(text)
+			line := fmt.Sprintf("%s %s %s: %s, %d characters, SMS parts: %d", country, sample.Lang, sample.Case, enc, channel.UTF16Len(text), parts)
+			if parts > budget {
+				over = append(over, fmt.Sprintf("flows: %s: %s: %s: %d SMS parts, over the budget of %d", sample.Lang, country, sample.Case, parts, budget))
+				// The text itself, indented, so whoever shortens it sees what goes out.
+				line += "\n\t" + strings.ReplaceAll(text, "\n", "\n\t")
+			}
+			if cat.RightToLeft(sample.Lang) {
+				for _, l := range strings.Split(text, "\n") {
+					if i18n.OutOfOrder(l) {
+						over = append(over, fmt.Sprintf("flows: %s: %s: %s: line %q would read left to right", sample.Lang, country, sample.Case, l))
+					}
 				}
 			}
-			for _, o := range st.Choose {
-				ch := flow.Choice{ID: o.ID, Label: o.Label, Lang: o.Lang}
-				if o.Lang != "" {
-					ch.Label = "language.name"
-				}
-				reply.Options = append(reply.Options, ch)
+			if asksLanguage(sample) && slices.ContainsFunc(sample.Reply.Options, func(o flow.Choice) bool { return o.ID == flow.MoreOption }) {
+				over = append(over, fmt.Sprintf("flows: %s: %s: the language list does not fit one SMS of %d parts: a reader of the languages left out would not find theirs", sample.Lang, sample.Case, budget))
 			}
-			if reply.Empty() {
-				continue
-			}
-			for _, lang := range c.catalog.Languages() {
-				reply.Lang = lang
-				enc, parts := sms.Segments(channel.PlainText(c.catalog, message.Outbound{Reply: reply}))
-				report = append(report, fmt.Sprintf("%s step %s.%s: %s, SMS parts: %d", lang, f.Name, name, enc, parts))
-				if parts > budget {
-					over++
-				}
-			}
+			report = append(report, line)
 		}
 	}
 	return report, over
+}
+
+// asksLanguage reports whether a sample is the language list a new participant gets.
+func asksLanguage(s flow.Sample) bool {
+	return s.Reply.Step == flow.LanguageStep
+}
+
+// firstMessages are first messages from a new number whose replies are measured.
+// "1" says nothing of a language, so it gets the language list.
+var firstMessages = []string{"1", "hello", "مرحبا", "سلام", "привіт", "ሰላም", "habari", "hei", "hej"}
+
+// sampleState is a participant with everything the views show at its fullest: the
+// most open bookings, a plan of every topic, the most feedback.
+func sampleState(c content, sched *schedule.Holder, now time.Time) flow.State {
+	s := flow.State{ID: "sms:+46700000000", Channel: message.SMS, Address: "+46700000000", Created: now.Add(-30 * 24 * time.Hour).Unix()}
+	for _, lang := range c.catalog.Languages() {
+		for _, line := range sched.Upcoming(lang, now, booking.DefaultMaxOpen) {
+			if _, held := s.Booked(line.Key); !held && len(s.Bookings) < booking.DefaultMaxOpen {
+				s.Bookings = append(s.Bookings, flow.Booking{Key: line.Key, Start: now.Add(24 * time.Hour).Unix(), Line: line})
+			}
+		}
+	}
+	for _, id := range c.catalog.IDs() {
+		if topic, ok := strings.CutPrefix(id, "topic."); ok && !strings.Contains(topic, "@") && len(s.Plan) < flow.MaxPlan {
+			s.Plan = append(s.Plan, topic)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		s.Feedback = append(s.Feedback, flow.Feedback{At: now.Unix(), Rating: "5", Comment: "Bra hjälp, tack!"})
+	}
+	return s
 }

@@ -195,7 +195,7 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 		t.Fatalf("setWebhook not registered with the secret: %+v", tg.Calls("setWebhook"))
 	}
 
-	// Telegram: an unsigned update is refused; a signed one is answered in Arabic.
+	// Telegram: an unsigned update is refused; a signed one is answered.
 	chat := rand.Int64N(1e9) + 1
 	var lastAnswer string // the webhook response's body
 	post := func(body, secretHeader string) int {
@@ -213,10 +213,10 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 		lastAnswer = string(b)
 		return resp.StatusCode
 	}
-	if code := post(textUpdate(1, chat, "مرحبا"), "wrong"); code != http.StatusUnauthorized {
+	if code := post(textUpdate(1, chat, "/start"), "wrong"); code != http.StatusUnauthorized {
 		t.Fatalf("wrong secret: %d", code)
 	}
-	if code := post(textUpdate(2, chat, "مرحبا"), secret); code != http.StatusOK {
+	if code := post(textUpdate(2, chat, "/start"), secret); code != http.StatusOK {
 		t.Fatalf("update: %d", code)
 	}
 	waitFor(t, "the Telegram welcome", func() bool { return len(sentTo(tg, chat)) == 1 })
@@ -252,7 +252,7 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 		t.Fatalf("bad signature: %v %v", resp, err)
 	}
 	for i, step := range []struct{ say, want string }{
-		{"hej", "1. Svenska"},
+		{"1", "1. Svenska"}, // a first message in no language: the list
 		{"2", "OK, I will write in English."},
 		{"step-by-step HELP!", "Choose a topic."},
 	} {
@@ -300,7 +300,7 @@ func TestServePollingTelegram(t *testing.T) {
 	bin := buildBinary(t)
 	tg := telegramtest.New(t, token)
 	chat := rand.Int64N(1e9) + 1
-	tg.Queue(t, textUpdate(10, chat, "hello"))
+	tg.Queue(t, textUpdate(10, chat, "/start"))
 	startServe(t, bin, freeAddr(t), map[string]string{
 		"REDIS_URL": redisURL(t), "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL,
 		"TELEGRAM_MODE": "polling", "TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0",
@@ -411,8 +411,7 @@ sessions:
 	})
 	number := fmt.Sprintf("+4670%07d", rand.IntN(1e7))
 	say := smsParticipant(t, tw, public, number)
-	say("hej")
-	say("1") // svenska
+	say("hej") // Swedish: the menu
 	listed := say("8")
 	line := "BankID, Träffpunkt Bergsgården, Bergsvägen 3, Karlskoga"
 	if !strings.Contains(listed, line) || !strings.Contains(listed, "1. Boka den") {

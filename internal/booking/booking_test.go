@@ -160,8 +160,7 @@ func (s *senior) bookings() []flow.Booking {
 func TestSeniorBooksBySMSAndAnswersTheReminders(t *testing.T) {
 	// Wednesday 2 December 2026, noon in Karlskoga.
 	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
-	s.send("hej")
-	s.send("1") // svenska
+	s.send("hej") // Swedish: the menu
 	listed := s.send("8")
 	if len(listed) != 1 || !strings.Contains(listed[0], "1. Boka den\n2. Fler träffar") {
 		t.Fatalf("the sessions list: %q", listed)
@@ -232,8 +231,7 @@ func TestSeniorBooksBySMSAndAnswersTheReminders(t *testing.T) {
 // handling it) asks nothing twice.
 func TestFollowUpTheDayAfter(t *testing.T) {
 	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
-	s.send("hej")
-	s.send("1")
+	s.send("hej") // Swedish: the menu
 	s.send("8")
 	s.send("1")
 	b := s.bookings()[0]
@@ -272,8 +270,7 @@ func TestFollowUpTheDayAfter(t *testing.T) {
 // TestForgetMeTakesTheBookings: "forget me" frees the seat and removes the reminders.
 func TestForgetMeTakesTheBookings(t *testing.T) {
 	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
-	s.send("hej")
-	s.send("1")
+	s.send("hej") // Swedish: the menu
 	s.send("8")
 	s.send("1")
 	b := s.bookings()[0]
@@ -293,8 +290,7 @@ func TestForgetMeTakesTheBookings(t *testing.T) {
 // the same tells nobody twice.
 func TestCoordinatorCallsOffASession(t *testing.T) {
 	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
-	s.send("hi")
-	s.send("2") // English
+	s.send("hi") // English: the menu
 	s.send("8")
 	s.send("1")
 	b := s.bookings()[0]

@@ -27,7 +27,7 @@ func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 
 // conversation is what each benchmark participant says, over and over: it walks the
 // menu, a first-aid card and back, by number, by label and by command.
-var conversation = []string{"hello", "2", "2", "1", "1", "1", "yes", "menu", "3", "0"}
+var conversation = []string{"1", "2", "2", "1", "1", "1", "yes", "menu", "3", "0"}
 
 // BenchmarkHandle runs 64 participants at once against a real Redis:
 //

@@ -57,22 +57,42 @@ func (r *run) picks(c *compiled) []pickItem {
 	return items
 }
 
-// options are what the participant may answer at c: the picks, then c's choices.
+// options are what the participant may answer at c: the picks, then those of c's
+// choices whose guard holds.
 func (r *run) options(c *compiled) []Choice {
 	items := r.picks(c)
-	if len(items) == 0 {
-		return c.choices
-	}
 	out := make([]Choice, 0, len(items)+len(c.choices))
-	if len(items) == 1 && c.Pick.LabelOne != "" {
-		return append(append(out, Choice{ID: pickPrefix + "1", Label: c.Pick.LabelOne}), c.choices...)
+	switch {
+	case len(items) == 1 && c.Pick.LabelOne != "":
+		out = append(out, Choice{ID: pickPrefix + "1", Label: c.Pick.LabelOne})
+	default:
+		for i, it := range items {
+			out = append(out, Choice{ID: pickPrefix + strconv.Itoa(i+1), Label: c.Pick.Label,
+				Params: map[string]string{"Day": strconv.Itoa(it.Day), "Start": it.Start},
+				Refs:   DateRefs(time.Weekday(it.Weekday), time.Month(it.Month))})
+		}
 	}
-	for i, it := range items {
-		out = append(out, Choice{ID: pickPrefix + strconv.Itoa(i+1), Label: c.Pick.Label,
-			Params: map[string]string{"Day": strconv.Itoa(it.Day), "Start": it.Start},
-			Refs:   DateRefs(time.Weekday(it.Weekday), time.Month(it.Month))})
+	for i, ch := range c.choices {
+		if r.holds(c.Choose[i].When) {
+			out = append(out, ch)
+		}
 	}
-	return append(out, c.choices...)
+	return out
+}
+
+// chooseShown takes an option as shown: a pick or one of the step's choices.
+func (r *run) chooseShown(c *compiled, o Choice) error {
+	if items := r.picks(c); len(items) > 0 {
+		if i := pickByButton(items, o.ID); i >= 0 {
+			return r.choosePick(c, items, i)
+		}
+	}
+	for i, ch := range c.Choose {
+		if ch.ID == o.ID {
+			return r.choose(c, i)
+		}
+	}
+	return r.miss(c, o.ID)
 }
 
 // choosePick takes the i-th picked item (from 0).
@@ -168,21 +188,44 @@ func (r *run) openBookings() []Booking {
 	return out
 }
 
-// showBookings lists the open bookings, for a Pick step to offer.
-func (r *run) showBookings() {
+// showBookings lists a page of the open bookings, for a Pick step to offer; a page
+// past the last goes round to the first.
+func (r *run) showBookings(page int) {
 	open := r.openBookings()
-	items := make([]pickItem, len(open))
-	for i, b := range open {
-		items[i] = itemOf(b.Line)
+	n := r.sessionsShown()
+	if pages := (len(open) + n - 1) / n; pages > 0 {
+		page %= pages
+	}
+	r.setVar(bookingsPageVar, strconv.Itoa(page))
+	lines := make([]SessionLine, 0, n)
+	for _, b := range open[min(page*n, len(open)):min((page+1)*n, len(open))] {
+		lines = append(lines, b.Line)
+	}
+	r.showLines(lines, "bookings.header", "bookings.none")
+}
+
+// pageOf is where the page held in v ends, in a list of total items shown a page of
+// sessionsShown at a time.
+func (r *run) pageOf(v string, total int) int {
+	page, _ := strconv.Atoi(r.s.Vars[v])
+	return min((page+1)*r.sessionsShown(), total)
+}
+
+// showLines says a list of sessions under its header, or none when it is empty,
+// and keeps them for a Pick step to offer.
+func (r *run) showLines(lines []SessionLine, header, none string) {
+	items := make([]pickItem, len(lines))
+	for i, l := range lines {
+		items[i] = itemOf(l)
 	}
 	r.setPicks(items)
-	if len(open) == 0 {
-		r.say(Message{ID: "bookings.none"})
+	if len(lines) == 0 {
+		r.say(Message{ID: none})
 		return
 	}
-	r.say(Message{ID: "bookings.header"})
-	for _, b := range open {
-		r.say(SessionMessage(b.Line))
+	r.say(Message{ID: header})
+	for _, l := range lines {
+		r.say(SessionMessage(l))
 	}
 }
 

@@ -23,7 +23,7 @@ func (p Problem) String() string {
 }
 
 // shows are the builtin views a say entry may name.
-var shows = []string{"plan", "data", "sessions", "more_sessions", "bookings", "booking"}
+var shows = []string{"plan", "data", "sessions", "more_sessions", "bookings", "more_bookings", "booking"}
 
 // engineMessages are the message ids the engine itself says.
 var engineMessages = []string{
@@ -31,8 +31,8 @@ var engineMessages = []string{
 	"reprompt.choice", "reprompt.empty", "reprompt.guide", "reprompt.script",
 	"invalid.nonempty", "invalid.phone", "invalid.yesno", "invalid.int", "invalid.date",
 	"plan.header", "plan.empty", "plan.item", "data.header", "data.language", "data.channel",
-	"data.since", "data.plan", "data.feedback", "data.feedback.item", "data.transcript",
-	"keyword.yes", "keyword.no",
+	"data.since", "data.plan", "data.feedback", "data.transcript",
+	"keyword.yes", "keyword.no", "common.more", "date.long",
 	"sessions.header", "sessions.none", "sessions.item", "bookings.header", "bookings.none",
 	"remind.confirmed", "remind.cancelled", "remind.gone",
 }
@@ -240,12 +240,28 @@ func (c *checker) step(f *Flow, name string, st *Step) {
 		c.target(at, f, st.Ask.Goto)
 	}
 	if _, ok := whens[st.When]; !ok {
-		fail("unknown when %q (handoff_waiting)", st.When)
+		fail("unknown when %q (%s)", st.When, strings.Join(whenNames(), ", "))
+	}
+	for _, o := range st.Choose {
+		if _, ok := whens[o.When]; !ok {
+			fail("option %s: unknown when %q (%s)", o.ID, o.When, strings.Join(whenNames(), ", "))
+		}
 	}
 	if (st.Timeout > 0) != (st.OnTimeout != "") {
 		fail("timeout and on_timeout go together")
 	}
 	c.target(at, f, st.OnTimeout)
+}
+
+func whenNames() []string {
+	var out []string
+	for k := range whens {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func optionActions(st *Step) []Action {

@@ -22,8 +22,8 @@ var commandOutcomes = []commandOutcome{
 	{"keyword.help", expect{step: "main.menu", texts: []string{"help.text", "menu.intro"}, opts: menuOptions}, ""},
 	{"keyword.plan", expect{step: "plan.show", texts: []string{"plan.empty", "plan.next"}, opts: 3}, ""},
 	{"keyword.forget", expect{step: "privacy.confirm", texts: []string{"privacy.confirm"}, opts: 2}, ""},
-	{"keyword.data", expect{step: "main.menu", texts: []string{"data.header", "data.language", "data.channel",
-		"data.since", "data.transcript", "menu.intro"}, opts: menuOptions}, ""},
+	{"keyword.data", expect{step: "privacy.show", texts: []string{"data.header", "data.language", "data.channel",
+		"data.since", "data.transcript"}, opts: 2}, ""},
 }
 
 // TestCommandsEverywhere sends every word of every command keyword of every locale

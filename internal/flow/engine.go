@@ -17,10 +17,18 @@ const (
 	HomeStep     = "main.menu"
 	// HandoffStep asks a guide to help; three misses in a row lead there too.
 	HandoffStep = "handoff.request"
+	// DetectedStep, when the flows have it, greets a new participant whose first
+	// message is plainly in one language (or names it) in that language, instead of
+	// asking which.
+	DetectedStep = "welcome.detected"
 )
 
 // MaxMisses is how many answers in a row may miss before a guide is asked to help.
 const MaxMisses = 3
+
+// MaxPlan is how many topics a plan holds at a time: enough for one guidance
+// session, and a list a senior can read in one SMS.
+const MaxPlan = 5
 
 // maxSaved bounds a saved answer so an oversize message cannot bloat the record.
 const maxSaved = 500
@@ -45,6 +53,12 @@ type Config struct {
 	// SessionsShown is how many sessions one reply lists, by channel; a channel not
 	// named lists sessionsShown. SMS lists fewer, so a reply stays within its parts.
 	SessionsShown map[string]int
+	// Zone is where dates are shown (the programme's time zone); nil: UTC.
+	Zone *time.Location
+	// Fits says, by channel, whether a reply fits one message; a step whose options
+	// do not fit shows as many as do and "more". A channel not named shows them all
+	// (Telegram's buttons).
+	Fits map[string]Fits
 }
 
 // SessionLister lists the next guidance sessions where a participant's language is
@@ -71,16 +85,19 @@ const (
 	helpWords   = "keyword.help"
 )
 
-// whens are the guards a step's `when` may name.
-var whens = map[string]func(State) bool{
-	"":                func(State) bool { return true },
-	"handoff_waiting": func(s State) bool { return s.Handoff != "" && !s.Relay },
+// whens are the guards a step's or an option's `when` may name.
+var whens = map[string]func(*run) bool{
+	"": func(*run) bool { return true },
+	// handoff_waiting: a request for a guide that no guide has claimed.
+	"handoff_waiting": func(r *run) bool { return r.s.Handoff != "" && !r.s.Relay },
+	// more_bookings: the bookings list has another page to show.
+	"more_bookings": func(r *run) bool { return len(r.openBookings()) > r.pageOf(bookingsPageVar, len(r.openBookings())) },
 }
 
 // holds says whether the guard when holds for the participant now.
 func (r *run) holds(when string) bool {
 	cond, ok := whens[when]
-	return ok && cond(r.s)
+	return ok && cond(r)
 }
 
 // FollowUpArg names, in an action's arguments, the step a follow-up tick leads to
@@ -92,9 +109,12 @@ const FollowUpArg = "follow_up"
 // says otherwise for the channel.
 const sessionsShown = 3
 
-// sessionsPageVar remembers which page of sessions the participant reads, so
-// `show: more_sessions` goes on from there.
-const sessionsPageVar = "sessions_page"
+// sessionsPageVar and bookingsPageVar remember which page of sessions or bookings
+// the participant reads, so `show: more_sessions|more_bookings` goes on from there.
+const (
+	sessionsPageVar = "sessions_page"
+	bookingsPageVar = "bookings_page"
+)
 
 // Engine steps conversations through compiled flows. It is safe for concurrent use.
 type Engine struct {
@@ -103,12 +123,15 @@ type Engine struct {
 	commands map[string]string // normalised word → step
 	slash    map[string]string // slash command name → step
 	yes, no  map[string]bool
+	more     map[string]bool   // the words of "more" in every language
 	scripts  map[string]string // language → script
 	langs    map[string]bool
 	starts   map[string]string // flow → its start step's full key
 	// escapes are the steps a command may reach while a guide talks: "forget me"
 	// and "help".
 	escapes map[string]bool
+	detect  *detector
+	texts   Texts
 }
 
 type compiled struct {
@@ -120,6 +143,7 @@ type compiled struct {
 	timeout string                    // full key of OnTimeout
 	labels  map[string]map[string]int // language → normalised label → option index
 	any     map[string]int            // any language's label → option index
+	brands  map[string]int            // a word that names one option in several languages → its index
 	choices []Choice
 	yesIdx  int
 	noIdx   int
@@ -141,6 +165,7 @@ func New(flows []*Flow, texts Texts, cfg Config) (*Engine, error) {
 		slash:    map[string]string{},
 		yes:      map[string]bool{},
 		no:       map[string]bool{},
+		more:     map[string]bool{},
 		scripts:  map[string]string{},
 		langs:    map[string]bool{},
 		starts:   map[string]string{},
@@ -158,6 +183,14 @@ func New(flows []*Flow, texts Texts, cfg Config) (*Engine, error) {
 		for _, w := range words(texts, l, "keyword.no") {
 			e.no[w] = true
 		}
+		for _, w := range words(texts, l, moreLabel) {
+			e.more[w] = true
+		}
+	}
+	e.detect = newDetector(texts, langs)
+	e.texts = texts
+	if e.cfg.Zone == nil {
+		e.cfg.Zone = time.UTC
 	}
 	if !e.langs[cfg.DefaultLang] {
 		return nil, fmt.Errorf("flow: default language %q has no locale", cfg.DefaultLang)
@@ -203,6 +236,9 @@ func (c *compiled) compile(texts Texts, langs []string) {
 	c.yesIdx, c.noIdx = -1, -1
 	c.labels = map[string]map[string]int{}
 	c.any = map[string]int{}
+	// wordLangs counts, per word of a label, the languages whose label of each
+	// option has it: "bankid" is in topic.eid in every language and nowhere else.
+	wordLangs := map[string]map[int]int{}
 	for i, o := range c.Choose {
 		target := c.next
 		if o.Goto != "" {
@@ -221,6 +257,15 @@ func (c *compiled) compile(texts Texts, langs []string) {
 			c.noIdx = i
 		}
 		c.any[Normalize(o.ID)] = i
+		if o.Lang != "" {
+			// A language is chosen by any of its names, in any script: "عربي",
+			// "Arabic", "farsi", "دری".
+			for _, w := range words(texts, o.Lang, aliasesID) {
+				if _, taken := c.any[w]; !taken {
+					c.any[w] = i
+				}
+			}
+		}
 		for _, l := range langs {
 			textLang := l
 			if o.Lang != "" {
@@ -231,6 +276,14 @@ func (c *compiled) compile(texts Texts, langs []string) {
 				continue
 			}
 			n := Normalize(text)
+			if o.Lang == "" {
+				for _, w := range strings.Fields(n) {
+					if wordLangs[w] == nil {
+						wordLangs[w] = map[int]int{}
+					}
+					wordLangs[w][i]++
+				}
+			}
 			if c.labels[l] == nil {
 				c.labels[l] = map[string]int{}
 			}
@@ -240,7 +293,27 @@ func (c *compiled) compile(texts Texts, langs []string) {
 			}
 		}
 	}
+	c.brands = map[string]int{}
+	for w, options := range wordLangs {
+		if len(options) != 1 || len([]rune(w)) < minBrandLen {
+			continue
+		}
+		for i, n := range options {
+			if n >= minBrandLangs {
+				c.brands[w] = i
+			}
+		}
+	}
 }
+
+// A word of labels names its option when typed alone (a brand such as BankID, Kela
+// or 1177, which labels keep in every script) if the labels of that option in at
+// least minBrandLangs languages have it, those of no other option do, and it is
+// not too short to mean something.
+const (
+	minBrandLangs = 3
+	minBrandLen   = 3
+)
 
 // resolve turns a goto into a full step key: "step" is in the same flow, "flow.step"
 // names another flow's step.
@@ -315,7 +388,11 @@ func (r *run) handle(in Input) error {
 				r.s.Created = r.now.Unix()
 			}
 			if r.s.Lang == "" {
-				r.s.Lang = e.pickLang(in.Lang)
+				lang, sure := e.firstLang(in)
+				r.s.Lang = lang
+				if sure && e.steps[DetectedStep] != nil {
+					return r.enter(DetectedStep)
+				}
 			}
 			return r.enter(WelcomeStep)
 		}
@@ -349,6 +426,10 @@ func (r *run) handle(in Input) error {
 	case Button:
 		if in.Step != cur.key {
 			return r.expired(cur)
+		}
+		if in.Option == MoreOption {
+			r.turnPage(cur)
+			return nil
 		}
 		if items := r.picks(cur); len(items) > 0 {
 			if i := pickByButton(items, in.Option); i >= 0 {
@@ -385,16 +466,18 @@ func (r *run) text(cur *compiled, raw string) error {
 	if target, ok := e.commands[t]; ok && t != "" {
 		return r.enter(target)
 	}
-	if items := r.picks(cur); len(items) > 0 {
-		// Numbers count the picks first, then the step's own options.
-		if n, err := strconv.Atoi(t); err == nil {
-			if n >= 1 && n <= len(items) {
-				return r.choosePick(cur, items, n-1)
-			}
-			t = strconv.Itoa(n - len(items))
+	t, more := r.paged(t)
+	if more {
+		r.turnPage(cur)
+		return nil
+	}
+	if n, err := strconv.Atoi(t); err == nil {
+		// Numbers count what is shown: the picks first, then the step's options.
+		if opts := r.options(cur); n >= 1 && n <= len(opts) {
+			return r.chooseShown(cur, opts[n-1])
 		}
 	}
-	if len(cur.Choose) > 0 {
+	if len(cur.Choose) > 0 { // a label, in any language, or a brand such as 1177
 		if i := cur.match(e, r.s.Lang, t); i >= 0 {
 			return r.choose(cur, i)
 		}
@@ -413,16 +496,13 @@ func (c *compiled) match(e *Engine, lang, t string) int {
 	if t == "" {
 		return -1
 	}
-	if n, err := strconv.Atoi(t); err == nil {
-		if n >= 1 && n <= len(c.Choose) {
-			return n - 1
-		}
-		return -1
-	}
 	if i, ok := c.labels[lang][t]; ok {
 		return i
 	}
 	if i, ok := c.any[t]; ok {
+		return i
+	}
+	if i, ok := c.brands[t]; ok {
 		return i
 	}
 	if c.yesIdx >= 0 && e.yes[t] {
@@ -447,7 +527,11 @@ func (r *run) miss(cur *compiled, raw string) error {
 	if cur.Ask != nil {
 		r.say(invalidMessage(cur.Ask.Validate))
 	} else {
-		r.say(Message{ID: "reprompt.choice", Params: map[string]string{"Max": strconv.Itoa(len(r.options(cur)))}})
+		max := len(r.options(cur))
+		if _, count, ok := r.shown(); ok {
+			max = count + 1
+		}
+		r.say(Message{ID: "reprompt.choice", Params: map[string]string{"Max": strconv.Itoa(max)}})
 	}
 	if r.s.Misses >= MaxMisses {
 		// Three misses in a row: the bot cannot help, so a person is asked to, unless
@@ -497,7 +581,8 @@ func (r *run) choose(cur *compiled, i int) error {
 // wait leaves the participant at cur, showing its options again.
 func (r *run) wait(cur *compiled) {
 	r.s.Step = cur.key
-	r.reply.Options = r.options(cur)
+	offset, _, _ := r.shown() // a miss stays on the page it missed at
+	r.paginate(cur, offset)
 	r.reply.Step = cur.key
 }
 
@@ -508,6 +593,9 @@ func (r *run) enter(key string) error {
 			return fmt.Errorf("flow: no step %q", key)
 		}
 		r.s.Step, r.s.Misses, r.s.Deadline = key, 0, 0
+		if r.s.Vars[optionsPageVar] != "" {
+			r.setVar(optionsPageVar, "") // a step shows its first page first
+		}
 		started := len(r.effects)
 		if redirect := r.act(c.Do); redirect != "" {
 			key = redirect
@@ -559,7 +647,11 @@ func (r *run) sayStep(s Say) {
 		r.showSessions(page+1, "")
 		return
 	case "bookings":
-		r.showBookings()
+		r.showBookings(0)
+		return
+	case "more_bookings":
+		page, _ := strconv.Atoi(r.s.Vars[bookingsPageVar])
+		r.showBookings(page + 1)
 		return
 	case "booking":
 		r.showBooking(r.expand(s.Params["key"]))
@@ -606,16 +698,14 @@ func (r *run) showData() {
 	if s.Channel != "" {
 		r.say(Message{ID: "data.channel", Params: map[string]string{"Channel": s.Channel, "Address": s.Address}})
 	}
-	r.say(Message{ID: "data.since", Params: map[string]string{"Date": day(s.Created)}})
-	if len(s.Plan) > 0 {
-		r.showPlan("data.plan", "")
+	r.say(Message{ID: "data.since", Params: map[string]string{"Date": r.date(s.Created)}})
+	// Counts only: the plan's topics are under "my plan", and the answers' own
+	// words could fill any number of SMS parts; a guide reads them out on request.
+	if n := len(s.Plan); n > 0 {
+		r.say(Message{ID: "data.plan", Count: &n})
 	}
 	if n := len(s.Feedback); n > 0 {
 		r.say(Message{ID: "data.feedback", Count: &n})
-		for _, f := range s.Feedback {
-			r.say(Message{ID: "data.feedback.item", Params: map[string]string{
-				"Date": day(f.At), "Rating": f.Rating, "Comment": f.Comment}})
-		}
 	}
 	days := r.e.cfg.TranscriptDays
 	r.say(Message{ID: "data.transcript", Count: &days})
@@ -625,10 +715,7 @@ func (r *run) showData() {
 // weekday and month names from the locale; except leaves one out (the one that was
 // full), so the list offers the others.
 func (r *run) showSessions(page int, except string) {
-	n := sessionsShown
-	if v, ok := r.e.cfg.SessionsShown[r.s.Channel]; ok && v > 0 {
-		n = v
-	}
+	n := r.sessionsShown()
 	var lines []SessionLine
 	if r.e.cfg.Sessions != nil {
 		for _, l := range r.e.cfg.Sessions.Upcoming(r.s.Lang, r.now, (page+1)*n+1) {
@@ -636,27 +723,45 @@ func (r *run) showSessions(page int, except string) {
 				lines = append(lines, l) // a copy: the lister's slice is not ours to change
 			}
 		}
-		lines = lines[:min(len(lines), (page+1)*n)]
+		lines = lines[min(len(lines), page*n):min(len(lines), (page+1)*n)]
 	}
 	r.setVar(sessionsPageVar, strconv.Itoa(page))
-	var items []pickItem
-	if len(lines) > page*n {
-		for _, l := range lines[page*n:] {
-			items = append(items, itemOf(l))
-		}
-	}
-	r.setPicks(items)
-	if len(items) == 0 {
-		r.say(Message{ID: "sessions.none"})
-		return
-	}
-	r.say(Message{ID: "sessions.header"})
-	for _, l := range lines[page*n:] {
-		r.say(SessionMessage(l))
-	}
+	r.showLines(lines, "sessions.header", "sessions.none")
 }
 
-func day(unix int64) string { return time.Unix(unix, 0).UTC().Format("2006-01-02") }
+// sessionsShown is how many sessions or bookings one reply lists on the
+// participant's channel.
+func (r *run) sessionsShown() int {
+	if v, ok := r.e.cfg.SessionsShown[r.s.Channel]; ok && v > 0 {
+		return v
+	}
+	return sessionsShown
+}
+
+// datePattern is the message that writes a date in a language, from the day, the
+// month's name (month.*) and the year; the numbers stay ASCII digits, which every
+// SMS alphabet carries.
+const (
+	datePattern        = "date.long"
+	defaultDatePattern = "{{.Day}} {{.Month}} {{.Year}}"
+)
+
+// date writes a day as the participant's language does, in the programme's time zone.
+func (r *run) date(unix int64) string {
+	return FormatDate(r.e.texts, r.s.Lang, time.Unix(unix, 0).In(r.e.cfg.Zone))
+}
+
+// FormatDate writes t's date in lang: its date.long pattern with the month's name.
+// The sessions lists name weekday and month from the same messages.
+func FormatDate(texts Texts, lang string, t time.Time) string {
+	pattern, ok := texts.Message(lang, datePattern)
+	if !ok {
+		pattern = defaultDatePattern
+	}
+	month, _ := texts.Message(lang, "month."+monthName(int(t.Month())))
+	return strings.NewReplacer("{{.Day}}", strconv.Itoa(t.Day()), "{{.Month}}", month,
+		"{{.Year}}", strconv.Itoa(t.Year())).Replace(pattern)
+}
 
 // act runs actions and returns the step a start action jumps to, if any.
 func (r *run) act(actions []Action) (redirect string) {
@@ -673,7 +778,7 @@ func (r *run) act(actions []Action) (redirect string) {
 			}
 		case "plan_add":
 			topic := r.expand(a.Arg)
-			if topic != "" && !slices.Contains(r.s.Plan, topic) {
+			if topic != "" && !slices.Contains(r.s.Plan, topic) && len(r.s.Plan) < MaxPlan {
 				r.s.Plan = append(r.s.Plan[:len(r.s.Plan):len(r.s.Plan)], topic)
 			}
 		case "plan_remove":
@@ -796,6 +901,32 @@ func (r *run) lookup(name string) string {
 		return r.s.Profile[field]
 	}
 	return r.s.Vars[name]
+}
+
+// firstLang is the language to greet a new participant in: the one their first
+// message is plainly in or names (sure), or the channel's hint (Telegram's app
+// language) when the message leaves it among the likely ones (sure too), or the hint
+// or the default language to ask in.
+func (e *Engine) firstLang(in Input) (lang string, sure bool) {
+	hint := e.pickLang(in.Lang)
+	if in.Kind != Text || strings.HasPrefix(strings.TrimSpace(in.Text), "/") {
+		return hint, false // a button, or Telegram's /start: no words to read
+	}
+	best, sure, likely := e.detect.Detect(in.Text)
+	switch {
+	case sure:
+		return best, true
+	case in.Lang != "" && slices.Contains(likely, hint):
+		return hint, true
+	}
+	return hint, false
+}
+
+// DetectLanguage guesses the language of a message as a first contact reads it: the
+// best guess, and whether it is plain.
+func (e *Engine) DetectLanguage(text string) (string, bool) {
+	best, sure, _ := e.detect.Detect(text)
+	return best, sure
 }
 
 func (e *Engine) pickLang(hint string) string {

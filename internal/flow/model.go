@@ -97,6 +97,9 @@ type Option struct {
 	Lang  string   `yaml:"lang"`
 	Goto  string   `yaml:"goto"`
 	Do    []Action `yaml:"do"`
+	// When guards the option: it is offered only while the guard holds
+	// (more_bookings: the bookings list has another page).
+	When string `yaml:"when"`
 }
 
 // Pick is a step's options made of what it showed; Label is the message id of each

@@ -22,13 +22,14 @@ func Normalize(s string) string {
 	if ascii(s) {
 		return normalizeASCII(s)
 	}
+	s = ethiopicNumbers(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
 	for _, r := range norm.NFD.String(s) {
 		switch {
-		case unicode.Is(unicode.Mn, r), r == '\u0640', r == '\u200c', r == '\u200d':
-			continue // accents, harakat, tatweel, joiners
+		case unicode.Is(unicode.Mn, r), r == '\u0640', unicode.Is(unicode.Cf, r):
+			continue // accents, harakat, tatweel, joiners and direction marks
 		case unicode.IsDigit(r):
 			r = '0' + digitValue(r)
 		case r == 'ي' || r == 'ى':
@@ -97,6 +98,41 @@ func trimPunct(s string) string {
 		return s
 	}
 	return t
+}
+
+// Ethiopic numerals (U+1369–U+137C) are not decimal digits: ፩…፱ are one to nine
+// and ፲ is ten, so ፲፪ is twelve. Readers of Tigrinya may answer a numbered list
+// with them.
+const (
+	ethiopicOne = '\u1369'
+	ethiopicTen = '\u1372'
+)
+
+// ethiopicNumbers writes the Ethiopic numerals up to nineteen in s as ASCII digits.
+func ethiopicNumbers(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r >= ethiopicOne && r <= ethiopicTen }) {
+		return s
+	}
+	var b strings.Builder
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r >= ethiopicOne && r < ethiopicTen:
+			b.WriteRune('1' + r - ethiopicOne)
+		case r == ethiopicTen:
+			b.WriteByte('1')
+			if i+1 < len(rs) && rs[i+1] >= ethiopicOne && rs[i+1] < ethiopicTen {
+				i++
+				b.WriteRune('1' + rs[i] - ethiopicOne)
+			} else {
+				b.WriteByte('0')
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func digitValue(r rune) rune {

@@ -23,6 +23,12 @@ func TestNormalize(t *testing.T) {
 		{"९", "9"}, // Devanagari
 		{"𝟗", "9"}, // mathematical bold, one of five adjacent runs of digits
 		{"𝟠", "8"}, // mathematical double-struck
+		{"፪", "2"}, // Ethiopic: not a decimal digit in Unicode, but how Tigrinya counts
+		{"፱", "9"},
+		{"፲", "10"},
+		{"፲፪", "12"},
+		{" ፩ ", "1"},
+		{"\u200fBankID", "bankid"}, // a right-to-left mark copied with a label
 		{"9 ä", "9 a"},
 		{"كيف", "کیف"},
 		{"مدرسة", "مدرسه"},

@@ -124,8 +124,7 @@ func (w *world) guide(chat string, langs ...string) {
 // asks is an SMS participant in Arabic asking for a person; it returns the ticket.
 func (w *world) asks(number string) string {
 	w.t.Helper()
-	w.text(message.SMS, number, "hej")
-	w.text(message.SMS, number, "3")
+	w.text(message.SMS, number, "مرحبا") // Arabic: the menu in Arabic
 	w.text(message.SMS, number, "5")
 	w.out(message.SMS, number)
 	rec, err := w.env.Store.Load(w.ctx, message.ParticipantID(message.SMS, number), "")
@@ -513,8 +512,7 @@ func TestDoneTicksThePlan(t *testing.T) {
 	w := newWorld(t)
 	w.guide("801", "ar")
 	const number = "+46701110009"
-	w.text(message.SMS, number, "hej")
-	w.text(message.SMS, number, "3")
+	w.text(message.SMS, number, "مرحبا") // Arabic: the menu in Arabic
 	id := message.ParticipantID(message.SMS, number)
 	rec, err := w.env.Store.Load(w.ctx, id, "")
 	if err != nil {
@@ -637,8 +635,7 @@ func TestHoursChooseWhoHears(t *testing.T) {
 	w.text(message.Telegram, "1001", "/hours 12-14")
 	w.out(message.Telegram, "1001")
 	const late = "+46701110011"
-	w.text(message.SMS, late, "hej")
-	w.text(message.SMS, late, "3")
+	w.text(message.SMS, late, "مرحبا") // Arabic: the menu in Arabic
 	w.text(message.SMS, late, "5")
 	replies := w.out(message.SMS, late)
 	got := replies[len(replies)-1]

@@ -28,6 +28,39 @@ type Catalog struct {
 	// rendered without go-i18n's template engine: most replies are only these.
 	plain map[string]map[string]string
 	def   string
+	// country picks the variant id@COUNTRY of a message where the locale has one.
+	country string
+	// rtl holds the languages written right to left, whose lines keepRTL marks.
+	rtl map[string]bool
+}
+
+// BaseCountry is the country whose texts are the messages without a variant: a
+// message id@FI replaces id for a programme in Finland.
+const BaseCountry = "SE"
+
+// countrySep joins a message id and the country of its variant.
+const countrySep = "@"
+
+// ForCountry is the catalog as a programme in country reads it: each message that has
+// a variant for country (card.bills.1@FI) is rendered from it.
+func (c *Catalog) ForCountry(country string) *Catalog {
+	cc := *c
+	cc.country = country
+	if country == BaseCountry {
+		cc.country = ""
+	}
+	return &cc
+}
+
+// variant returns the id of the message lang renders for id in the catalog's country.
+func (c *Catalog) variant(lang, id string) string {
+	if c.country == "" {
+		return id
+	}
+	if v := id + countrySep + c.country; c.messages[lang][v] != nil {
+		return v
+	}
+	return id
 }
 
 // Load reads every <lang>.yaml at the top of fsys. defaultLang is the fallback after
@@ -45,6 +78,7 @@ func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
 		localizers: map[string]*goi18n.Localizer{},
 		plain:      map[string]map[string]string{},
 		def:        defaultLang,
+		rtl:        map[string]bool{},
 	}
 	c.bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	for _, name := range names {
@@ -66,8 +100,13 @@ func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
 		c.plain[lang] = map[string]string{}
 		for _, m := range mf.Messages {
 			c.messages[lang][m.ID] = m
+			if m.ID == "language.script" && rtlScripts[m.Other] {
+				c.rtl[lang] = true
+			}
+		}
+		for _, m := range mf.Messages {
 			if isPlain(m) {
-				c.plain[lang][m.ID] = m.Other
+				c.plain[lang][m.ID] = c.direct(lang, m.Other)
 			}
 		}
 		c.lines[lang] = keyLines(data)
@@ -117,7 +156,7 @@ func (c *Catalog) Has(lang string) bool { return c.messages[lang] != nil }
 
 // Message returns the "other" form of a message in exactly that language.
 func (c *Catalog) Message(lang, id string) (string, bool) {
-	m, ok := c.messages[lang][id]
+	m, ok := c.messages[lang][c.variant(lang, id)]
 	if !ok {
 		return "", false
 	}
@@ -131,6 +170,7 @@ func (c *Catalog) Render(lang string, m flow.Message) string {
 	if l == "" {
 		return m.ID // check prevents this; an id helps a guide more than nothing
 	}
+	m.ID = c.variant(l, m.ID)
 	if len(m.Params) == 0 && len(m.Refs) == 0 && m.Count == nil {
 		if text, ok := c.plain[l][m.ID]; ok {
 			return text
@@ -153,7 +193,15 @@ func (c *Catalog) Render(lang string, m flow.Message) string {
 	if err != nil {
 		return m.ID
 	}
-	return out
+	return c.direct(l, out)
+}
+
+// direct keeps each line of a right-to-left language's text right to left.
+func (c *Catalog) direct(lang, text string) string {
+	if c.rtl[lang] {
+		return keepRTL(text)
+	}
+	return text
 }
 
 // language picks the first language of lang → DEFAULT_LANGUAGE → English that has

@@ -3,6 +3,7 @@ package i18n
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -128,4 +129,42 @@ func pluralForms(lang string) []string {
 		}
 	}
 	return out
+}
+
+// CheckCountries makes sure every country a programme works in has its variant of
+// every country-specific message, in every locale: where the source has id@FI, a
+// programme in Finland needs id@FI everywhere, and one in Norway id@NO. The base
+// country's texts are the messages without a variant.
+func (c *Catalog) CheckCountries(countries []string) []Problem {
+	src := c.messages[Source]
+	var bases []string
+	for id := range src {
+		base, _, ok := strings.Cut(id, countrySep)
+		if !ok {
+			continue
+		}
+		if _, exists := src[base]; !exists {
+			return []Problem{{c.files[Source], c.lines[Source][id], fmt.Sprintf("%s is a variant of %s, which is missing", id, base)}}
+		}
+		if !slices.Contains(bases, base) {
+			bases = append(bases, base)
+		}
+	}
+	sort.Strings(bases)
+	var probs []Problem
+	for _, cc := range countries {
+		if cc == BaseCountry {
+			continue
+		}
+		for _, lang := range c.langs {
+			for _, base := range bases {
+				if c.messages[lang][base+countrySep+cc] == nil {
+					probs = append(probs, Problem{c.files[lang], 0, fmt.Sprintf(
+						"key %q is missing: the schedule has a programme or venue in %s, whose participants read %s's variant",
+						base+countrySep+cc, cc, base)})
+				}
+			}
+		}
+	}
+	return probs
 }

@@ -32,6 +32,7 @@ func (ps Problems) Error() string {
 // The file as written; venues and sessions stay nodes so problems can name lines.
 type rawFile struct {
 	Programme string `yaml:"programme"`
+	Country   string `yaml:"country"`
 	Target    struct {
 		Participants int    `yaml:"participants"`
 		By           string `yaml:"by"`
@@ -52,6 +53,7 @@ type rawVenue struct {
 	Languages []string `yaml:"languages"`
 	Capacity  int      `yaml:"capacity"`
 	Reminders []string `yaml:"reminders"`
+	Country   string   `yaml:"country"`
 }
 
 type rawSession struct {
@@ -103,8 +105,15 @@ func Parse(name string, data []byte) (*Schedule, error) {
 		return nil, Problems{{File: name, Line: yamlErrorLine(err), Msg: err.Error()}}
 	}
 	s := &Schedule{Programme: raw.Programme, venues: map[string]*Venue{},
-		QuietHours: QuietHours{From: defaultQuietFrom, To: defaultQuietTo}}
+		QuietHours: QuietHours{From: defaultQuietFrom, To: defaultQuietTo}, Country: DefaultCountry}
 	root := doc.Content[0]
+	if raw.Country != "" {
+		cc, ok := parseCountry(raw.Country)
+		if !ok {
+			p.add(lineOf(root, "country"), "country %q: want a two-letter ISO 3166 code such as SE or FI", raw.Country)
+		}
+		s.Country = cc
+	}
 	s.Target.Participants = raw.Target.Participants
 	if raw.Target.By != "" {
 		d, err := ParseDate(raw.Target.By)
@@ -128,6 +137,9 @@ func Parse(name string, data []byte) (*Schedule, error) {
 			if _, dup := s.venues[v.ID]; dup {
 				p.add(v.Line, "venue %q is defined twice", v.ID)
 				continue
+			}
+			if v.Country == "" {
+				v.Country = s.Country
 			}
 			s.venues[v.ID] = v
 			s.Venues = append(s.Venues, v)
@@ -162,6 +174,13 @@ func (p *parser) venue(n *yaml.Node) *Venue {
 	if r.ID == "" {
 		p.add(n.Line, "a venue needs an id")
 		return nil
+	}
+	if r.Country != "" {
+		cc, ok := parseCountry(r.Country)
+		if !ok {
+			p.add(lineOf(n, "country"), "venue %s: country %q: want a two-letter ISO 3166 code such as SE or FI", r.ID, r.Country)
+		}
+		v.Country = cc
 	}
 	if r.Name == "" {
 		p.add(n.Line, "venue %s needs a name", r.ID)
@@ -339,4 +358,13 @@ func yamlErrorLine(err error) int {
 		fmt.Sscanf(msg[i:], "line %d", &line)
 	}
 	return max(line, 1)
+}
+
+// parseCountry reads a two-letter country code, in either case.
+func parseCountry(s string) (string, bool) {
+	cc := strings.ToUpper(strings.TrimSpace(s))
+	if len(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' {
+		return cc, false
+	}
+	return cc, true
 }

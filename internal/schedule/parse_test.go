@@ -1,6 +1,7 @@
 package schedule_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,8 @@ func TestParseProblemsNameTheLine(t *testing.T) {
 		{"weeks without weekday", strings.Replace(base, "    weekday: saturday\n", "    weeks: even\n", 1), 10, "weeks without a weekday"},
 		{"bad weekday", strings.Replace(base, "weekday: saturday", "weekday: lördag", 1), 10, "is not a weekday"},
 		{"bad date", base + "    from: 2026-13-01\n", 13, "is not a date"},
+		{"bad country", "country: Sverige\n" + base, 1, `country "Sverige": want a two-letter ISO 3166 code`},
+		{"bad venue country", strings.Replace(base, "    timezone: Europe/Stockholm\n", "    timezone: Europe/Stockholm\n    country: F1\n", 1), 6, `venue library: country "F1"`},
 		{"until before from", base + "    from: 2026-06-01\n    until: 2026-01-01\n", 14, "until 2026-01-01 is before from 2026-06-01"},
 		{"course without dates", base + "  - id: c\n    venue: library\n    kind: course\n    seats: 5\n", 15, "a course needs dates"},
 		{"course without seats", base + "  - id: c\n    venue: library\n    kind: course\n    dates: [\"2026-12-01 10:00\"]\n", 15, "a course needs seats"},
@@ -85,5 +88,31 @@ func TestNoOverlapAcrossEvenAndOddWeeks(t *testing.T) {
 		"  - id: odd\n    venue: library\n    kind: dropin\n    weekday: sunday\n    start: \"13:00\"\n    end: \"16:00\"\n    weeks: odd\n"
 	if _, err := schedule.Parse("s.yaml", []byte(file)); err != nil {
 		t.Fatalf("even and odd weeks at one venue were taken for an overlap: %v", err)
+	}
+}
+
+// TestCountries: the programme's country is SE unless it names one; a venue is in
+// the programme's country unless it names its own; Countries lists each once.
+func TestCountries(t *testing.T) {
+	s, err := schedule.Parse("t.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Country != schedule.DefaultCountry || s.Venue("library").Country != "SE" {
+		t.Fatalf("default: %s, venue %s", s.Country, s.Venue("library").Country)
+	}
+	s, err = schedule.Parse("t.yaml", []byte("country: fi\n"+base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Country != "FI" || s.Venue("library").Country != "FI" {
+		t.Fatalf("country: fi read as %s, venue %s", s.Country, s.Venue("library").Country)
+	}
+	sample, err := schedule.Parse(schedules.SampleName, schedules.Sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sample.Countries(); !slices.Equal(got, []string{"SE", "FI"}) {
+		t.Fatalf("the sample's countries: %v", got)
 	}
 }

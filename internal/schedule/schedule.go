@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"slices"
 	"time"
 	// The time zones come with the binary: a distroless image has no zoneinfo.
 	_ "time/tzdata"
@@ -21,7 +22,10 @@ func DefaultReminders() []time.Duration { return []time.Duration{24 * time.Hour,
 
 // Schedule is a programme's venues and sessions.
 type Schedule struct {
-	Programme  string
+	Programme string
+	// Country is where the programme works (ISO 3166 code such as SE or FI): its
+	// participants read the first-aid cards written for that country's services.
+	Country    string
 	Target     Target
 	QuietHours QuietHours
 	Venues     []*Venue
@@ -50,7 +54,23 @@ type Venue struct {
 	Languages []string // empty: any language
 	Capacity  int      // 0: unlimited
 	Reminders []time.Duration
-	Line      int // in the schedule file
+	Country   string // the programme's unless the venue names its own
+	Line      int    // in the schedule file
+}
+
+// DefaultCountry is the country of a programme whose schedule names none.
+const DefaultCountry = "SE"
+
+// Countries lists the countries the programme and its venues are in, the
+// programme's first: each needs its variant of every country-specific text.
+func (s *Schedule) Countries() []string {
+	out := []string{s.Country}
+	for _, v := range s.Venues {
+		if !slices.Contains(out, v.Country) {
+			out = append(out, v.Country)
+		}
+	}
+	return out
 }
 
 // Session is a weekly drop-in or a course with fixed dates.

@@ -103,6 +103,25 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 	return rec, nil
 }
 
+// Language returns the language a participant reads, "" for one not (or no longer)
+// known: the channel answers its own keywords (STOP, HELP) in it.
+func (s *Store) Language(ctx context.Context, id string) (string, error) {
+	d, err := s.rdb.HGet(ctx, s.keys.state(id), "d").Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: language: %w", err)
+	}
+	var st struct {
+		Lang string `json:"l"`
+	}
+	if err := json.Unmarshal([]byte(d), &st); err != nil {
+		return "", fmt.Errorf("store: language %s: %w", id, err)
+	}
+	return st.Lang, nil
+}
+
 // Commit is everything one handled message changes, written atomically.
 type Commit struct {
 	ID      string

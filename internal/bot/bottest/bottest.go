@@ -63,7 +63,8 @@ func On(t testing.TB, rdb redis.UniversalClient, prefix string, now func() time.
 	}
 	// As guidebot serve wires it: the shipped sample schedule, one session per SMS.
 	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: DefaultLang, Sessions: sched,
-		SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply}})
+		SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply},
+		Fits:          map[string]flow.Fits{message.SMS: sms.Fits(cat, sms.PartsBudget)}})
 	if err != nil {
 		t.Fatal(err)
 	}

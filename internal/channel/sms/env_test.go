@@ -240,3 +240,21 @@ func (e *env) segments(encoding string) float64 {
 	e.t.Fatalf("no guidebot_sms_segments_total{encoding=%q}", encoding)
 	return 0
 }
+
+// start is a new participant's first message: the name of their language, which
+// the bot recognises, so it greets them in it and shows the menu.
+func (e *env) start(from, lang string) []string {
+	e.t.Helper()
+	name, ok := e.cat.Message(lang, "language.name")
+	if !ok {
+		e.t.Fatalf("no language %s", lang)
+	}
+	return e.exchange(from, name)
+}
+
+// choose answers with an option's label as the participant reads it, which works
+// whatever page of a long list the option is on.
+func (e *env) choose(from, lang, label string) []string {
+	e.t.Helper()
+	return e.exchange(from, e.render(lang, label))
+}

@@ -109,15 +109,21 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 	}
 	id := message.ParticipantID(message.SMS, from)
 	body := form.Get("Body")
-	kw, lang := a.classify(flow.Normalize(strings.TrimSpace(body)))
-	reason := ""
+	kw, langs := a.classify(flow.Normalize(strings.TrimSpace(body)))
+	reason, lang := "", ""
 	if kw != noKeyword {
-		// Keywords depend on whether the number is opted out; other messages leave
-		// that to the bot's own read of the participant (one round trip fewer).
+		// Keywords depend on whether the number is opted out and are answered in the
+		// participant's language; other messages leave both to the bot's own read of
+		// the participant (two round trips fewer).
 		var err error
 		if reason, err = a.st.Suppressed(ctx, id); err != nil {
 			return fmt.Errorf("sms: %w", err)
 		}
+		own, err := a.st.Language(ctx, id)
+		if err != nil {
+			return fmt.Errorf("sms: %w", err)
+		}
+		lang = a.noticeLang(own, langs)
 	}
 	switch {
 	case kw == optOut:

@@ -143,12 +143,14 @@ func TestConversation(t *testing.T) {
 		from, say string
 		want      []string // substrings of the one reply
 	}{
-		{sv, "hello", []string{e.render("sv", "welcome.hello"), e.render("sv", "language.choose"), "\n1. Svenska\n2. English\n3. العربية", "\n8. Suomi"}},
-		{sv, "1", []string{"Okej, jag skriver på svenska.", e.render("sv", "menu.intro"), "\n1. Gör min plan", "\n2. Hjälp steg för steg"}},
+		// A first message that says nothing of a language: the list, every language
+		// named in its own script, in one SMS.
+		{sv, "1", []string{e.render("sv", "welcome.hello"), e.render("sv", "language.choose"), "\n1. Svenska\n2. English\n3. العربية", "\n8. Suomi"}},
+		{sv, "1", []string{"Okej, jag skriver på svenska.", e.render("sv", "menu.intro"), "\n1. ", "\n2. " + e.render("sv", "menu.option.cards")}},
 		// The label in another case, without its diacritics, with punctuation.
 		{sv, "  hjalp STEG for steg!! ", []string{e.render("sv", "cards.list"), "\n1. " + e.render("sv", "topic.bills")}},
-		{en, "Hi", []string{e.render("sv", "welcome.hello")}},
-		{en, "ENGLISH.", []string{e.render("en", "language.set"), e.render("en", "menu.intro"), "\n2. Step-by-step help"}},
+		// A greeting in English: greeted in English, told how to change, the menu.
+		{en, "Hi", []string{e.render("en", "welcome.hello"), e.render("en", "language.detected"), e.render("en", "menu.intro")}},
 		{en, "STEP-BY-STEP help?", []string{e.render("en", "cards.list")}},
 	}
 	for _, s := range steps {
@@ -166,23 +168,29 @@ func TestConversation(t *testing.T) {
 
 func TestOptOut(t *testing.T) {
 	cases := []struct {
-		word, lang string
+		first, word, lang string
 	}{
-		{"STOP", "en"},
-		{"Stop.", "en"},
-		{"STOPALL", "sv"}, // Twilio's own words that no locale lists: the default language
-		{"STOPP", "sv"},   // English lists it too; the default language wins
-		{"sluta!", "sv"},
-		{"LOPETA", "fi"},
-		{"Lopetä", "fi"},
-		{"توقف", "ar"},
+		// Twilio's standard words: the participant's own language.
+		{"hej", "STOP", "sv"},
+		{"hello", "Stop.", "en"},
+		{"مرحبا", "STOP", "ar"},
+		{"Українська", "STOPALL", "uk"},
+		// A language's own word: the participant's language when it lists the word
+		// (Persian and Arabic both say توقف), else the word's language.
+		{"فارسی", "توقف", "fa"},
+		{"العربية", "توقف", "ar"},
+		{"hej", "LOPETA", "fi"},
+		{"hei", "Lopetä", "fi"},
+		{"hej", "sluta!", "sv"},
+		{"hello", "STOPP", "en"}, // Swedish and English list it: the participant's
+		{"1", "STOPP", "sv"},     // no language chosen yet: the default language wins
 	}
 	for _, c := range cases {
-		t.Run(c.word, func(t *testing.T) {
+		t.Run(c.first+" "+c.word, func(t *testing.T) {
 			e := newEnv(t)
 			const from = "+46701230006"
 			id := message.ParticipantID(message.SMS, from)
-			e.exchange(from, "hello")
+			e.exchange(from, c.first)
 			got := e.exchange(from, c.word)
 			if want := e.render(c.lang, "sms.stopped"); len(got) != 1 || got[0] != want {
 				t.Fatalf("confirmation %q, want [%q]", got, want)
@@ -209,14 +217,15 @@ func TestOptOut(t *testing.T) {
 			if got := e.sent(from); len(got) != 2 {
 				t.Fatalf("sent to an opted-out number: %q", got[2:])
 			}
-			// START resumes.
-			if got := e.exchange(from, "start"); len(got) != 1 || got[0] != e.render("sv", "sms.started") {
-				t.Fatalf("START answered %q", got)
+			// START resumes, confirmed in the participant's language.
+			own, _ := e.st.Language(e.ctx, id)
+			if got := e.exchange(from, "start"); len(got) != 1 || got[0] != e.render(own, "sms.started") {
+				t.Fatalf("START answered %q, want it in %s", got, own)
 			}
 			if r, _ := e.st.Suppressed(e.ctx, id); r != "" {
 				t.Fatalf("still suppressed after START: %q", r)
 			}
-			if got := e.exchange(from, "meny"); len(got) != 1 || !strings.Contains(got[0], e.render("sv", "menu.intro")) {
+			if got := e.exchange(from, "menu"); len(got) != 1 || !strings.Contains(got[0], e.render(own, "menu.intro")) {
 				t.Fatalf("after START the flow answered %q", got)
 			}
 		})
@@ -227,7 +236,7 @@ func TestOptInWords(t *testing.T) {
 	e := newEnv(t)
 	const from = "+46701230007"
 	id := message.ParticipantID(message.SMS, from)
-	e.exchange(from, "hello")
+	e.exchange(from, "hej")
 	// Not opted out: YES is an answer for the flow (here: not one of the languages).
 	got := e.exchange(from, "YES")
 	if len(got) != 1 || got[0] == e.render("sv", "sms.started") {
@@ -248,16 +257,18 @@ func TestOptInWords(t *testing.T) {
 func TestHelp(t *testing.T) {
 	e := newEnv(t)
 	const from = "+46701230008"
-	cases := []struct{ word, lang string }{
-		{"HELP", "en"}, // only English lists "help"
-		{"info", "sv"}, // English, Swedish and Finnish list it; the default wins
-		{"Help!", "en"},
-	}
-	for _, c := range cases {
-		got := e.exchange(from, c.word)
-		if want := e.render(c.lang, "sms.help"); len(got) != 1 || got[0] != want {
-			t.Fatalf("%s answered %q, want %q", c.word, got, want)
+	// A number the bot does not know yet: the default language.
+	for _, word := range []string{"HELP", "info", "Help!"} {
+		got := e.exchange(from, word)
+		if want := e.render("sv", "sms.help"); len(got) != 1 || got[0] != want {
+			t.Fatalf("%s answered %q, want %q", word, got, want)
 		}
+	}
+	// A participant who reads Arabic: in Arabic.
+	const arabic = "+46701230009"
+	e.exchange(arabic, "مرحبا")
+	if got := e.exchange(arabic, "HELP"); len(got) != 1 || got[0] != e.render("ar", "sms.help") {
+		t.Fatalf("HELP from an Arabic reader answered %q", got)
 	}
 	// HELP never reached the flow: the first real message is still a first contact.
 	if got := e.exchange(from, "hej"); len(got) != 1 || !strings.HasPrefix(got[0], e.render("sv", "welcome.hello")) {
@@ -265,7 +276,7 @@ func TestHelp(t *testing.T) {
 	}
 	// Answered while opted out too.
 	e.exchange(from, "STOP")
-	if got := e.exchange(from, "HELP"); len(got) != 1 || got[0] != e.render("en", "sms.help") {
+	if got := e.exchange(from, "HELP"); len(got) != 1 || got[0] != e.render("sv", "sms.help") {
 		t.Fatalf("HELP while opted out answered %q", got)
 	}
 }

@@ -164,9 +164,9 @@ func CheckSegments(texts CatalogTexts, budget int) (report []string, problems []
 }
 
 // sendable reports whether a message id can be the text of an SMS: keyword lists are
-// matched, never shown, and language.script is a script code.
+// matched, never shown, as are language.aliases; language.script is a script code.
 func sendable(id string) bool {
-	return !strings.HasPrefix(id, "keyword.") && id != "language.script"
+	return !strings.HasPrefix(id, "keyword.") && id != "language.script" && id != "language.aliases"
 }
 
 func plural(n int, one, other string) string {

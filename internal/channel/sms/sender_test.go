@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,7 +79,7 @@ func TestSenderWireFormat(t *testing.T) {
 
 func TestSenderSegmentsCounted(t *testing.T) {
 	e := newEnv(t)
-	e.exchange("+46701230102", "hello") // the language list names the languages in their own scripts
+	e.exchange("+46701230102", "1") // the language list names the languages in their own scripts
 	body := e.sent("+46701230102")[0]
 	enc, parts := sms.Segments(body)
 	if enc != sms.UCS2 || e.segments(sms.UCS2) != float64(parts) || e.segments(sms.GSM7) != 0 {
@@ -289,11 +288,10 @@ func TestNewRefuses(t *testing.T) {
 // venue and address, within three SMS parts.
 func TestSessionsFitAnSMSInEveryLanguage(t *testing.T) {
 	e := newEnv(t)
-	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} { // the language list's order
+	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} {
 		from := fmt.Sprintf("+467012302%02d", i)
-		e.exchange(from, "hej")
-		e.exchange(from, strconv.Itoa(i+1))
-		for page, say := range []string{"8", "2", "2"} { // the menu's last option, then "More sessions"
+		e.start(from, lang)
+		for page, say := range []string{e.render(lang, "menu.option.sessions"), "2", "2"} { // then "More sessions"
 			got := e.exchange(from, say)
 			if len(got) != 1 {
 				t.Fatalf("%s page %d: %d messages", lang, page, len(got))
@@ -347,9 +345,8 @@ func TestBookingFitsAnSMSInEveryLanguage(t *testing.T) {
 	longest := longestOccurrence(sched, e.clock.Now())
 	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} { // the language list's order
 		from := fmt.Sprintf("+467012303%02d", i)
-		e.exchange(from, "hej")
-		e.exchange(from, strconv.Itoa(i+1))
-		e.exchange(from, "8")
+		e.start(from, lang)
+		e.choose(from, lang, "menu.option.sessions")
 		for _, step := range []struct{ say, want string }{
 			{"1", "booking.ok"},              // book the session shown
 			{"1", "bookings.header"},         // My bookings
@@ -395,10 +392,10 @@ func TestCardThatDidNotHelpFitsAnSMS(t *testing.T) {
 	e.registerGuide("77")
 	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} {
 		from := fmt.Sprintf("+467012304%02d", i)
-		e.exchange(from, "hej")
-		e.exchange(from, strconv.Itoa(i+1))
+		e.start(from, lang)
+		e.choose(from, lang, "menu.option.cards")
 		var got []string
-		for _, say := range []string{"2", "1", "1", "1", "1", "2"} { // cards, bills, three steps, "no"
+		for _, say := range []string{e.render(lang, "topic.bills"), "1", "1", "1", "2"} { // bills, three steps, "no"
 			got = e.exchange(from, say)
 		}
 		position := e.cat.Render(lang, flow.Message{ID: "handoff.position", Params: map[string]string{"Position": "1"}})
@@ -421,9 +418,8 @@ func TestNoGuideYetFitsAnSMS(t *testing.T) {
 	e := newEnv(t)
 	for i, lang := range []string{"sv", "en", "ar", "fa", "uk", "ti", "sw", "fi"} {
 		from := fmt.Sprintf("+467012305%02d", i)
-		e.exchange(from, "hej")
-		e.exchange(from, strconv.Itoa(i+1))
-		got := e.exchange(from, "5")
+		e.start(from, lang)
+		got := e.choose(from, lang, "menu.option.guide")
 		if len(got) != 1 || !strings.HasPrefix(got[0], firstLine(e.render(lang, "handoff.nobody"))) {
 			t.Fatalf("%s: %q", lang, got)
 		}
@@ -461,9 +457,8 @@ func TestStopDuringAHandoff(t *testing.T) {
 	e := newEnv(t)
 	e.registerGuide("78")
 	const from = "+46701230601"
-	e.exchange(from, "hej")
-	e.exchange(from, "1")
-	e.exchange(from, "5")
+	e.exchange(from, "hello")
+	e.exchange(from, "5") // Talk to a guide
 	rec, err := e.st.Load(e.ctx, message.ParticipantID(message.SMS, from), "")
 	if err != nil || rec.State.Handoff == "" {
 		t.Fatalf("no request: %+v %v", rec.State, err)

@@ -45,6 +45,8 @@ type Store interface {
 	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
 	Remember(ctx context.Context, id, providerID string) (bool, error)
 	SetRecord(ctx context.Context, key string, rank int, fields map[string]string, ttlSeconds int) (bool, error)
+	// Language is the participant's language, "" when unknown.
+	Language(ctx context.Context, id string) (string, error)
 }
 
 // Texts renders replies and lists the keywords; *i18n.Catalog satisfies it.
@@ -65,6 +67,20 @@ const (
 // and address, fits three UCS-2 parts in every language; a senior reads on with
 // "More sessions".
 const SessionsPerReply = 1
+
+// PartsBudget is the most parts one reply may take: `guidebot check` holds every
+// reply the flows can send to it, and a longer list of options goes out a page at a
+// time within it.
+const PartsBudget = 3
+
+// Fits says whether a reply, rendered as this channel sends it, takes at most
+// budget parts; the flow engine pages long option lists with it.
+func Fits(r channel.Renderer, budget int) flow.Fits {
+	return func(reply flow.Reply) bool {
+		_, parts := Segments(channel.PlainText(r, message.Outbound{Reply: reply}))
+		return parts <= budget
+	}
+}
 
 // sendTimeout bounds one REST call, so a hung send is given up and retried.
 const sendTimeout = 10 * time.Second
@@ -87,7 +103,6 @@ type Adapter struct {
 	rest        *restClient
 	segments    *prometheus.CounterVec
 	stopLangs   map[string][]string // normalised keyword.stop word → the locales that list it
-	helpLangs   map[string][]string // the same for keyword.help, to pick HELP's language
 }
 
 // New returns the SMS channel. publicURL is the externally visible base URL that
@@ -139,7 +154,6 @@ func New(cfg config.Twilio, publicURL string, h Handler, st Store, texts Texts, 
 		rest:        rest,
 		segments:    segs,
 		stopLangs:   keywordLangs(texts, "keyword.stop"),
-		helpLangs:   keywordLangs(texts, "keyword.help"),
 	}, nil
 }
 
@@ -200,30 +214,42 @@ const (
 )
 
 // classify matches a normalised message against Twilio's standard keywords and the
-// locales' stop words, and says which language to answer in.
-func (a *Adapter) classify(word string) (keyword, string) {
+// locales' own words; langs are the locales that list the word (none for Twilio's
+// standard words, which are every language's).
+func (a *Adapter) classify(word string) (kw keyword, langs []string) {
 	switch word {
 	case "":
-		return noKeyword, ""
+		return noKeyword, nil
 	case "stop", "stopall", "unsubscribe", "cancel", "end", "quit":
-		return optOut, a.pickLang(a.stopLangs[word])
+		return optOut, nil
 	case "start", "unstop":
-		return optIn, a.defaultLang
+		return optIn, nil
 	case "yes":
-		return yes, a.defaultLang
+		return yes, nil
 	case "help", "info":
-		return help, a.pickLang(a.helpLangs[word])
+		return help, nil
 	}
 	if langs, ok := a.stopLangs[word]; ok {
-		return optOut, a.pickLang(langs)
+		return optOut, langs
 	}
-	return noKeyword, ""
+	return noKeyword, nil
 }
 
-// pickLang chooses the language of a notice among the locales whose keyword matched.
-// The participant's own language is in the conversation state, which the channel
-// does not read; the word they used is the best hint it has. The default language
-// wins a tie, and English comes last because its lists borrow words (stopp) from others.
+// noticeLang chooses the language of a keyword's answer: the participant's own when
+// the word is Twilio's standard one or one of their language's (Persian توقف is
+// Arabic's too), else the language of the word they used, else the default.
+func (a *Adapter) noticeLang(own string, langs []string) string {
+	if own != "" && a.texts != nil && (len(langs) == 0 || slices.Contains(langs, own)) {
+		if _, ok := a.texts.Message(own, msgStopped); ok {
+			return own
+		}
+	}
+	return a.pickLang(langs)
+}
+
+// pickLang chooses the language of a notice among the locales whose keyword matched,
+// for a number whose language is not known. The default language wins a tie, and
+// English comes last because its lists borrow words (stopp) from others.
 func (a *Adapter) pickLang(langs []string) string {
 	if len(langs) == 0 || slices.Contains(langs, a.defaultLang) {
 		return a.defaultLang

@@ -20,7 +20,7 @@ func TestNormaliseFixtures(t *testing.T) {
 		want     message.Inbound
 	}{
 		{"text_message", true, "", message.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271001",
-			Input: flow.Input{Kind: flow.Text, Text: "hello", Lang: "en"}}},
+			Input: flow.Input{Kind: flow.Text, Text: "/start", Lang: "en"}}},
 		{"callback_query", true, "2200421975631895512", message.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271002",
 			Input: flow.Input{Kind: flow.Button, Step: "welcome.language", Option: "sv", Lang: "en"}}},
 		{"photo", true, "", message.Inbound{Channel: "telegram", Address: fixtureChat, MsgID: "u846271003",
