@@ -3,7 +3,8 @@ package locales
 
 import "embed"
 
-// Files are the shipped message files, one per language: <code>.yaml.
+// Files are the shipped message files, one per language: <code>.yaml, and in
+// review/ the source each translation was made from (`guidebot check --strict`).
 //
-//go:embed *.yaml
+//go:embed *.yaml review/*.yaml
 var Files embed.FS

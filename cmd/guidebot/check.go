@@ -27,6 +27,7 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	flags.SetOutput(stderr)
 	listSMS := flags.Bool("sms", false, "list every message that can go out by SMS, per language, with its SMS parts")
 	budget := flags.Int("sms-budget", sms.PartsBudget, "the most SMS parts one message may take")
+	strict := flags.Bool("strict", false, "also fail on translations whose English source changed since they were made")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -43,6 +44,11 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	var problems []string
 	for _, p := range c.catalog.Check() {
 		problems = append(problems, p.String())
+	}
+	if *strict {
+		for _, p := range c.catalog.CheckStrict(false) {
+			problems = append(problems, p.String())
+		}
 	}
 	for _, p := range flow.Check(c.flows, c.catalog) {
 		problems = append(problems, "flows/"+p.String())

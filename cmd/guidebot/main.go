@@ -11,11 +11,15 @@ import (
 	"syscall"
 )
 
-const usage = `usage: guidebot [serve | chat [--lang CODE] | check | guide invite [--role coordinator]]
+const usage = `usage: guidebot [serve | chat [--lang CODE] | check [--sms] [--strict] | guide invite [--role coordinator] |
+                locales export [--dir DIR] [LANG…] | locales import FILE.csv…]
 
   serve   run the service (the default)
   chat    talk to the flows in this terminal: one message per line on standard input
-  check   validate flows, locales and SMS lengths (--sms lists them, --sms-budget N)
+  check   validate flows, locales and SMS lengths (--sms lists them, --sms-budget N;
+          --strict also fails on translations whose English source changed)
+  locales export: one CSV sheet per language for translators (source, translation,
+          status); import: read sheets back into the locale files, validated
   guide   invite: print a one-time code (valid 7 days) that a guide redeems by
           sending /guide CODE to the bot in a private Telegram chat
   health  ask a running service on HTTP_ADDR for /healthz (the Docker HEALTHCHECK)
@@ -45,6 +49,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = health(ctx, getenv)
 	case "guide":
 		err = guide(ctx, args, getenv, stdout, stderr)
+	case "locales":
+		err = localesCmd(args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

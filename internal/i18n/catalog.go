@@ -32,6 +32,9 @@ type Catalog struct {
 	country string
 	// rtl holds the languages written right to left, whose lines keepRTL marks.
 	rtl map[string]bool
+	// reviews is each language's review file: the source each translation was
+	// made from, and whether it was reviewed.
+	reviews map[string]map[string]Record
 }
 
 // BaseCountry is the country whose texts are the messages without a variant: a
@@ -120,6 +123,9 @@ func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
 	sort.Strings(c.langs)
 	for _, l := range c.langs {
 		c.localizers[l] = goi18n.NewLocalizer(c.bundle, l)
+	}
+	if c.reviews, err = loadReviews(fsys, c.langs); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
