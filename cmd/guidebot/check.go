@@ -118,6 +118,9 @@ func replySegments(c content, defaultLang string, sched *schedule.Holder, budget
 			text := channel.PlainText(cat, message.Outbound{Reply: sample.Reply})
 			enc, parts := sms.Segments(text)
 			line := fmt.Sprintf("%s %s %s: %s, %d characters, SMS parts: %d", country, sample.Lang, sample.Case, enc, channel.UTF16Len(text), parts)
+			if slices.ContainsFunc(sample.Reply.Options, func(o flow.Choice) bool { return o.ID == flow.MoreOption }) {
+				line += " (options paged)"
+			}
 			if parts > budget {
 				over = append(over, fmt.Sprintf("flows: %s: %s: %s: %d SMS parts, over the budget of %d", sample.Lang, country, sample.Case, parts, budget))
 				// The text itself, indented, so whoever shortens it sees what goes out.
