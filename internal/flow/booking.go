@@ -80,19 +80,20 @@ func (r *run) options(c *compiled) []Choice {
 	return out
 }
 
-// chooseShown takes an option as shown: a pick or one of the step's choices.
-func (r *run) chooseShown(c *compiled, o Choice) error {
+// chooseByID takes the option with id: a pick ("pick2") or one of the step's
+// choices; ok is false when the step has no such option.
+func (r *run) chooseByID(c *compiled, id string) (ok bool, err error) {
 	if items := r.picks(c); len(items) > 0 {
-		if i := pickByButton(items, o.ID); i >= 0 {
-			return r.choosePick(c, items, i)
+		if i := pickByButton(items, id); i >= 0 {
+			return true, r.choosePick(c, items, i)
 		}
 	}
 	for i, ch := range c.Choose {
-		if ch.ID == o.ID {
-			return r.choose(c, i)
+		if ch.ID == id {
+			return true, r.choose(c, i)
 		}
 	}
-	return r.miss(c, o.ID)
+	return false, nil
 }
 
 // choosePick takes the i-th picked item (from 0).

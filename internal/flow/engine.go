@@ -431,15 +431,8 @@ func (r *run) handle(in Input) error {
 			r.turnPage(cur)
 			return nil
 		}
-		if items := r.picks(cur); len(items) > 0 {
-			if i := pickByButton(items, in.Option); i >= 0 {
-				return r.choosePick(cur, items, i)
-			}
-		}
-		for i, o := range cur.Choose {
-			if o.ID == in.Option {
-				return r.choose(cur, i)
-			}
+		if ok, err := r.chooseByID(cur, in.Option); ok {
+			return err
 		}
 		return r.expired(cur)
 	}
@@ -474,7 +467,9 @@ func (r *run) text(cur *compiled, raw string) error {
 	if n, err := strconv.Atoi(t); err == nil {
 		// Numbers count what is shown: the picks first, then the step's options.
 		if opts := r.options(cur); n >= 1 && n <= len(opts) {
-			return r.chooseShown(cur, opts[n-1])
+			if ok, err := r.chooseByID(cur, opts[n-1].ID); ok {
+				return err
+			}
 		}
 	}
 	if len(cur.Choose) > 0 { // a label, in any language, or a brand such as 1177
