@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/flows"
@@ -22,6 +23,7 @@ import (
 	"github.com/guidebot/guidebot/internal/handoff"
 	"github.com/guidebot/guidebot/internal/i18n"
 	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/schedule"
 	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/locales"
@@ -67,6 +69,9 @@ func loadSchedule(cfg config.Config) (*schedule.Holder, error) {
 	})
 }
 
+// inboundWindow is the window INBOUND_LIMIT counts in.
+const inboundWindow = time.Minute
+
 // app is what serve and chat share: Redis, the store, the engine and the bot.
 type app struct {
 	cfg      config.Config
@@ -79,6 +84,9 @@ type app struct {
 	now      func() time.Time
 	schedule *schedule.Holder
 	bookings *booking.Effects
+	// messages counts messages in and out (guidebot_messages_total); serve
+	// registers it.
+	messages *prometheus.CounterVec
 	// handoff routes Telegram messages: guides to their console, others to the bot.
 	handoff *handoff.Service
 }
@@ -88,7 +96,7 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	log := newLogger(cfg, logOut, level)
 	c, err := loadContent(cfg)
 	if err != nil {
 		return nil, err
@@ -117,8 +125,13 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	if embedded {
 		fmt.Fprintln(logOut, "WARNING: REDIS_URL is not set: using an embedded in-memory Redis. Everything is lost when guidebot exits.")
 	}
-	st := store.New(rdb, store.Options{TranscriptTTL: time.Duration(cfg.TranscriptDays) * 24 * time.Hour})
-	b := bot.New(engine, st, time.Now, log)
+	opt := store.Options{TranscriptTTL: time.Duration(cfg.TranscriptDays) * 24 * time.Hour}
+	if cfg.InboundLimit > 0 {
+		opt.InboundWindow = inboundWindow
+	}
+	st := store.New(rdb, opt)
+	messages := outbox.NewMessagesCounter()
+	b := bot.New(engine, st, time.Now, log, bot.InboundLimit(cfg.InboundLimit, cfg.DefaultLang), bot.CountMessages(messages))
 	bookings := booking.New(sched, st, booking.DefaultMaxOpen)
 	bookings.Register(b)
 	var guidesChat string
@@ -131,7 +144,7 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	guides.Register(b)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
-		bot: b, bookings: bookings, handoff: guides,
+		bot: b, bookings: bookings, handoff: guides, messages: messages,
 	}, nil
 }
 
@@ -142,4 +155,26 @@ func programmeZone(s *schedule.Schedule) *time.Location {
 		return time.UTC
 	}
 	return s.Venues[0].Location
+}
+
+// newLogger logs JSON, one object a line, unless LOG_FORMAT=text or the log goes to a
+// terminal, where people read it; at LOG_LEVEL, else level.
+func newLogger(cfg config.Config, out io.Writer, level slog.Level) *slog.Logger {
+	if cfg.LogLevel != nil {
+		level = *cfg.LogLevel
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" || (cfg.LogFormat == "" && isTerminal(out)) {
+		return slog.New(slog.NewTextHandler(out, opts))
+	}
+	return slog.New(slog.NewJSONHandler(out, opts))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

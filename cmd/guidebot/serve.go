@@ -42,11 +42,16 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	host, _ := os.Hostname()
 	consumer := fmt.Sprintf("%s-%d", host, os.Getpid())
 
+	// Registered first: the outbox's metrics count what goes out on the series the
+	// bot counts what comes in.
+	if err := srv.Registry().Register(a.messages); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	metrics, err := outbox.NewMetrics(srv.Registry())
 	if err != nil {
 		return err
 	}
-	for _, c := range a.handoff.Collectors() {
+	for _, c := range append(a.handoff.Collectors(), a.bot.Collectors()...) {
 		if err := srv.Registry().Register(c); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -78,16 +80,17 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startServe runs the binary with env and waits for /healthz.
-func startServe(t *testing.T, bin, addr string, env map[string]string) {
+// startServe runs the binary with env and waits for /healthz; logs reads what it
+// logged so far.
+func startServe(t *testing.T, bin, addr string, env map[string]string) (logs func() string) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -98,17 +101,23 @@ func startServe(t *testing.T, bin, addr string, env map[string]string) {
 		select {
 		case err := <-exited:
 			if err != nil {
-				t.Errorf("guidebot serve did not exit cleanly on SIGTERM: %v\n%s", err, logs.String())
+				t.Errorf("guidebot serve did not exit cleanly on SIGTERM: %v\n%s", err, out.String())
 			}
 		case <-time.After(15 * time.Second):
 			cmd.Process.Kill()
-			t.Errorf("guidebot serve ignored SIGTERM\n%s", logs.String())
+			t.Errorf("guidebot serve ignored SIGTERM\n%s", out.String())
 		}
 		if t.Failed() {
-			t.Logf("guidebot serve logs:\n%s", logs.String())
+			t.Logf("guidebot serve logs:\n%s", out.String())
 		}
-		if strings.Contains(logs.String(), token) || strings.Contains(logs.String(), auth) {
-			t.Errorf("a secret reached the logs:\n%s", logs.String())
+		if strings.Contains(out.String(), token) || strings.Contains(out.String(), auth) {
+			t.Errorf("a secret reached the logs:\n%s", out.String())
+		}
+		// Not a terminal: one JSON object a line.
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			if line != "" && !json.Valid([]byte(line)) && !strings.HasPrefix(line, "WARNING: REDIS_URL") {
+				t.Errorf("a log line that is not JSON: %s", line)
+			}
 		}
 	})
 	waitFor(t, "guidebot serve to answer /healthz", func() bool {
@@ -119,6 +128,7 @@ func startServe(t *testing.T, bin, addr string, env map[string]string) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+	return out.String
 }
 
 // smsParticipant is number writing to the service at public through Twilio's signed
@@ -183,7 +193,7 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 	tg.Fail("setWebhook", 1, telegramtest.Failure{Code: http.StatusBadGateway})
 	addr := freeAddr(t)
 	public := "http://" + addr
-	startServe(t, bin, addr, map[string]string{
+	logs := startServe(t, bin, addr, map[string]string{
 		"REDIS_URL": redisURL(t), "PUBLIC_URL": public,
 		"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL, "TELEGRAM_WEBHOOK_SECRET": secret,
 		"TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0",
@@ -293,6 +303,42 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 	}
 	if cb := tw.Messages()[0].Form.Get("StatusCallback"); cb != public+"/sms/status" {
 		t.Fatalf("StatusCallback %q", cb)
+	}
+	// /metrics counts the messages in and out by channel and language, with no
+	// number, chat id or text in any label.
+	resp, err := http.Get(public + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`guidebot_messages_total{channel="sms",direction="in",lang="en"} 6`,
+		`guidebot_messages_total{channel="sms",direction="out",lang="en"}`,
+		`guidebot_messages_total{channel="telegram",direction="in",lang="en"} 1`,
+		`guidebot_handle_seconds_count{channel="sms"} 7`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(string(body), number[1:]) || strings.Contains(string(body), strconv.FormatInt(chat, 10)) {
+		t.Error("/metrics names a phone number or a chat id")
+	}
+	// One request id from the webhook to the provider call: the inbound MessageSid is
+	// the req of its handling and of the SMS that answered it.
+	req := fmt.Sprintf("SM%032d", 0)
+	handled, sentFor := false, false
+	for _, line := range strings.Split(logs(), "\n") {
+		var entry map[string]any
+		if json.Unmarshal([]byte(line), &entry) != nil || entry["req"] != req {
+			continue
+		}
+		handled = handled || entry["msg"] == "sms handled"
+		sentFor = sentFor || entry["msg"] == "sms sent"
+	}
+	if !handled || !sentFor {
+		t.Errorf("req %s: handled logged %v, its reply's send logged %v", req, handled, sentFor)
 	}
 }
 

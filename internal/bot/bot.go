@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/pace"
@@ -25,6 +27,7 @@ const maxAttempts = 16
 type Store interface {
 	Load(ctx context.Context, id, msgID string) (store.Record, error)
 	Commit(ctx context.Context, c store.Commit) (int64, error)
+	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
 }
 
 // Engine steps a conversation; *flow.Engine is one.
@@ -40,11 +43,22 @@ type Bot struct {
 	log     *slog.Logger
 	turns   *participantLocks
 	effects map[string]EffectHandler
+	// limit is InboundLimit's; limited counts what it dropped.
+	limit       int64
+	defaultLang string
+	limited     *prometheus.CounterVec
+	messages    *prometheus.CounterVec // nil: not counted
+	handled     *prometheus.HistogramVec
 }
 
 // New returns a Bot; now is the clock.
-func New(engine Engine, st Store, now func() time.Time, log *slog.Logger) *Bot {
-	return &Bot{engine: engine, store: st, now: now, log: log, turns: newParticipantLocks(), effects: builtinEffects()}
+func New(engine Engine, st Store, now func() time.Time, log *slog.Logger, opts ...Option) *Bot {
+	b := &Bot{engine: engine, store: st, now: now, log: log, turns: newParticipantLocks(), effects: builtinEffects(),
+		limited: limitedCounter(), handled: handledHistogram()}
+	for _, o := range opts {
+		o(b)
+	}
+	return b
 }
 
 // conflictPause is the first wait after repeated version conflicts: it grows with
@@ -58,6 +72,7 @@ func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, e
 	if in.Sender != "" {
 		return false, nil // an action in a group chat: a group is nobody's conversation
 	}
+	began := time.Now() // the handling's own duration, whatever the injected clock says
 	id := message.ParticipantID(in.Channel, in.Address)
 	unlock, err := b.turns.lock(ctx, id)
 	if err != nil {
@@ -72,6 +87,11 @@ func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, e
 		if err != nil {
 			return false, fmt.Errorf("bot: %w", err)
 		}
+		if attempt == 0 {
+			if over, err := b.overLimit(ctx, id, in, rec); over || err != nil {
+				return false, err
+			}
+		}
 		if in.OnlyIfNotSuppressed && rec.Suppressed != "" {
 			b.log.Debug("message from a suppressed participant; not handled", "channel", in.Channel, "reason", rec.Suppressed)
 			return false, nil
@@ -83,6 +103,10 @@ func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, e
 		_, err = b.store.Commit(ctx, c)
 		switch {
 		case err == nil:
+			b.handled.WithLabelValues(in.Channel).Observe(time.Since(began).Seconds())
+			if b.messages != nil {
+				b.messages.WithLabelValues(in.Channel, "in", message.LangLabel(c.State.Lang)).Inc()
+			}
 			return false, nil
 		case errors.Is(err, store.ErrDuplicate):
 			return true, nil
@@ -150,7 +174,7 @@ func (b *Bot) step(ctx context.Context, rec store.Record, id string, in message.
 		suppressed = ""
 	}
 	if !reply.Empty() && suppressed == "" {
-		out, err := json.Marshal(message.Outbound{To: in.Address, Participant: id, Reply: reply, CheckedAt: now.UnixMilli()})
+		out, err := json.Marshal(message.Outbound{To: in.Address, Participant: id, Reply: reply, CheckedAt: now.UnixMilli(), Req: in.MsgID})
 		if err != nil {
 			return store.Commit{}, fmt.Errorf("bot: encode reply: %w", err)
 		}
@@ -165,7 +189,7 @@ func (b *Bot) apply(ctx context.Context, t *Turn, effects []flow.Effect) (outcom
 	for _, e := range effects {
 		h, ok := b.effects[e.Kind]
 		if !ok {
-			b.log.Warn("effect not supported", "effect", e.Kind, "step", t.State.Step)
+			b.log.Warn("effect not supported", "effect", e.Kind, "step", t.State.Step, "req", t.In.MsgID)
 			awaited = awaited || e.Await // an empty outcome: the step's way on for failures
 			continue
 		}

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/internal/bot"
@@ -338,5 +340,56 @@ func TestEffectHandlersPlugIn(t *testing.T) {
 	}
 	if n, _ := rdb.XLen(ctx, prefix+"gb:feedback").Result(); n != 0 {
 		t.Fatalf("the built-in handler ran too: %d feedback entries", n)
+	}
+}
+
+// TestInboundLimit: a sender over the limit gets one notice in their language and
+// then silence until the window passes; a provider's retry of the message that went
+// over brings no second notice; other senders are answered all along; the next
+// window is answered again. Nothing over the limit reaches the flows.
+func TestInboundLimit(t *testing.T) {
+	ctx := context.Background()
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 11, 23, 10, 0, 5, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	e := bottest.Limited(t, now, 3)
+	f := fixture{bot: e.Bot, store: e.Store, rdb: e.Redis, cat: e.Catalog}
+	send := func(address, msgID, s string) {
+		t.Helper()
+		if _, err := f.bot.Handle(ctx, text(address, msgID, s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("500", "m1", "مرحبا") // Arabic
+	for i := 2; i <= 3; i++ {
+		send("500", fmt.Sprint("m", i), "1")
+	}
+	if got := f.replies(t, message.Telegram); len(got) != 3 {
+		t.Fatalf("%d replies to the first three, want 3", len(got))
+	}
+	send("500", "m4", "1")
+	notice := f.cat.Render("ar", flow.Message{ID: "flood.notice"})
+	if got := f.replies(t, message.Telegram); len(got) != 1 || got[0] != notice {
+		t.Fatalf("the fourth got %q, want the notice %q", got, notice)
+	}
+	rec, _ := f.store.Load(ctx, "tg:500", "")
+	send("500", "m4", "1") // Telegram's retry
+	for i := 5; i <= 30; i++ {
+		send("500", fmt.Sprint("m", i), "menu")
+	}
+	send("501", "x1", "hello") // someone else meanwhile
+	if got := f.replies(t, message.Telegram); len(got) != 1 || !strings.Contains(got[0], "guidebot") {
+		t.Fatalf("during the flood: %q, want only the other sender's welcome", got)
+	}
+	if after, _ := f.store.Load(ctx, "tg:500", ""); after.Version != rec.Version {
+		t.Fatalf("messages over the limit reached the flows: version %d → %d", rec.Version, after.Version)
+	}
+	if n := testutil.ToFloat64(f.bot.Collectors()[0].(*prometheus.CounterVec).WithLabelValues(message.Telegram)); n != 28 {
+		t.Fatalf("guidebot_inbound_limited_total %v, want 28 (m4 twice and m5…m30)", n)
+	}
+	clock.Add(int64(time.Minute))
+	send("500", "m31", "menu")
+	if got := f.replies(t, message.Telegram); len(got) != 1 || !strings.Contains(got[0], f.cat.Render("ar", flow.Message{ID: "menu.intro"})) {
+		t.Fatalf("the next window: %q, want the menu", got)
 	}
 }

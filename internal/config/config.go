@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -19,7 +20,10 @@ const (
 // answers. maxSenders bounds it.
 const (
 	defaultSenders = 32
-	maxSenders     = 1024
+	// defaultInboundLimit is how many messages one sender may send a minute before
+	// the rest of the minute is dropped after one notice.
+	defaultInboundLimit = 20
+	maxSenders          = 1024
 )
 
 // Config is the service's settings.
@@ -47,6 +51,12 @@ type Config struct {
 	// PprofAddr serves net/http/pprof on its own listener when set (off by default:
 	// profiles show more than the public routes should).
 	PprofAddr string
+	// InboundLimit is INBOUND_LIMIT: messages a minute one sender may send; 0: no limit.
+	InboundLimit int
+	// LogFormat is LOG_FORMAT: json or text; "": JSON unless the log goes to a terminal.
+	LogFormat string
+	// LogLevel is LOG_LEVEL (debug, info, warn, error); nil: the command's own.
+	LogLevel *slog.Level
 }
 
 // Telegram holds the Telegram channel's settings; Token "" disables it.
@@ -128,6 +138,24 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.PprofAddr = getenv("PPROF_ADDR")
+	switch c.LogFormat = getenv("LOG_FORMAT"); c.LogFormat {
+	case "", "json", "text":
+	default:
+		return c, fmt.Errorf("LOG_FORMAT must be json or text")
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
+		}
+		c.LogLevel = &l
+	}
+	c.InboundLimit = defaultInboundLimit
+	if v := getenv("INBOUND_LIMIT"); v != "" {
+		if c.InboundLimit, err = strconv.Atoi(v); err != nil || c.InboundLimit < 0 {
+			return c, fmt.Errorf("INBOUND_LIMIT must be a whole number of messages a minute (0: no limit)")
+		}
+	}
 	c.GuideTimeout = defaultGuideTimeout
 	if v := getenv("HANDOFF_GUIDE_TIMEOUT"); v != "" {
 		if c.GuideTimeout, err = time.ParseDuration(v); err != nil || c.GuideTimeout <= 0 {

@@ -85,7 +85,20 @@ type Outbound struct {
 	// Media is a participant's photo or file passed to a guide, where the channel
 	// can carry it (Telegram, by its file id or a URL); the text is its caption.
 	Media *Media `json:"md,omitempty"`
+	// Req is the request id of the inbound message this answers (the provider's
+	// message id), so the logs of its handling, its outbox entry and the provider
+	// call can be followed as one.
+	Req string `json:"rq,omitempty"`
 }
 
 // Empty reports an outbound message with nothing to show.
 func (o Outbound) Empty() bool { return o.Text == "" && o.Reply.Empty() }
+
+// LangLabel is the lang label of metrics for a message or participant in lang:
+// "none" for no language yet (a first message, a guide's own words).
+func LangLabel(lang string) string {
+	if lang == "" {
+		return "none"
+	}
+	return lang
+}

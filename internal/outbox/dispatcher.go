@@ -329,6 +329,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 	switch {
 	case err == nil:
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "sent").Inc()
+		d.m.messages.WithLabelValues(d.opt.Channel, "out", message.LangLabel(msg.Reply.Lang)).Inc()
 		if at, ok := entryTime(j.id); ok {
 			d.m.latency.WithLabelValues(d.opt.Channel).Observe(d.opt.Now().Sub(at).Seconds())
 		}
@@ -336,7 +337,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 	case errors.As(err, &ue):
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "unreachable").Inc()
 		// The entry id, not the participant: for SMS that would be a phone number.
-		d.log.Info("outbox: recipient unreachable; suppressed", "id", j.id, "reason", ue.Reason)
+		d.log.Info("outbox: recipient unreachable; suppressed", "id", j.id, "req", msg.Req, "reason", ue.Reason)
 		if serr := d.sup.Suppress(callCtx, id, ue.Reason); serr != nil {
 			d.log.Warn("outbox: suppression not recorded", "id", j.id, "err", serr)
 		}
@@ -347,12 +348,12 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 		if after <= 0 {
 			after = d.opt.Backoff.Delay(j.attempts)
 		}
-		d.log.Info("outbox: send failed; will retry", "id", j.id, "attempt", j.attempts+1, "after", after, "everyone", re.Everyone, "err", err)
+		d.log.Info("outbox: send failed; will retry", "id", j.id, "req", msg.Req, "attempt", j.attempts+1, "after", after, "everyone", re.Everyone, "err", err)
 		return retried, after, re.Everyone
 	default:
 		// No participant id at this level: for SMS it is the phone number.
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "dropped").Inc()
-		d.log.Warn("outbox: send failed; message dropped", "id", j.id, "attempts", j.attempts+1, "err", err)
+		d.log.Warn("outbox: send failed; message dropped", "id", j.id, "req", msg.Req, "attempts", j.attempts+1, "err", err)
 		return dropped, 0, false
 	}
 }

@@ -16,6 +16,21 @@ type Metrics struct {
 	reclaimed *prometheus.CounterVec   // channel
 	lost      *prometheus.CounterVec   // channel
 	queued    *prometheus.GaugeVec     // channel
+	messages  *prometheus.CounterVec   // channel, direction, lang
+}
+
+// Messages is guidebot_messages_total: messages in (handled) and out (accepted by the
+// provider) by channel and language. The bot counts what comes in on the same series.
+func (m *Metrics) Messages() *prometheus.CounterVec { return m.messages }
+
+// NewMessagesCounter is guidebot_messages_total, unregistered: the service builds it
+// before its registry, for the bot to count what comes in; NewMetrics on a registry
+// that holds it shares it.
+func NewMessagesCounter() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "guidebot_messages_total",
+		Help: "Messages by channel, direction (in: handled; out: accepted by the provider) and the participant's language.",
+	}, []string{"channel", "direction", "lang"})
 }
 
 // NewMetrics creates the series and registers them with reg (nil: not registered).
@@ -51,8 +66,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "guidebot_outbox_queued",
 			Help: "Messages this replica holds, waiting or at the provider.",
 		}, []string{"channel"}),
+		messages: NewMessagesCounter(),
 	}
 	var err error
+	if m.messages, err = register(reg, m.messages); err != nil {
+		return nil, err
+	}
 	if m.outcomes, err = register(reg, m.outcomes); err != nil {
 		return nil, err
 	}

@@ -1,5 +1,7 @@
 package store
 
+import "strconv"
+
 // Keys of one participant share the hash tag {p:ID}, so the commit script stays valid
 // on Redis Cluster; the streams are shared by all participants.
 type keys struct{ prefix string }
@@ -10,3 +12,8 @@ func (k keys) seen(id, msgID string) string {
 	return k.prefix + "gb:{p:" + id + "}:seen:" + msgID
 }
 func (k keys) stream(name string) string { return k.prefix + "gb:" + name }
+
+// inbound is the set of a participant's message ids in one window of the inbound limit.
+func (k keys) inbound(id string, window int64) string {
+	return k.prefix + "gb:{p:" + id + "}:in:" + strconv.FormatInt(window, 10)
+}

@@ -20,6 +20,10 @@ type Options struct {
 	DedupeTTL     time.Duration // how long a provider message id is remembered [24h]
 	TranscriptTTL time.Duration // [30 days]
 	TranscriptCap int           // entries kept per participant [50]
+	// InboundWindow is the window of the per-sender inbound limit: Load counts a
+	// participant's messages in the current one (Record.Recent); 0: not counted.
+	InboundWindow time.Duration
+	Now           func() time.Time // the clock of the inbound windows [time.Now]
 }
 
 // Store is the Redis side of guidebot.
@@ -49,7 +53,21 @@ type Record struct {
 	State   flow.State
 	// Suppressed is the reason the participant is not to be sent anything, or "".
 	Suppressed string
+	// Recent is how many messages the participant sent in the inbound limit's
+	// window, this one included; NewInWindow says this one was counted just now
+	// (not a provider's retry). Zero when the store does not count.
+	Recent      int64
+	NewInWindow bool
 }
+
+// countInbound adds a message id to the window's set and returns its size: negative
+// when the id was there already. The set expires after two windows.
+const countInbound = `
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+local n = redis.call('SCARD', KEYS[1])
+if added == 1 then return n end
+return -n`
 
 // ErrDuplicate means the provider message id was handled before.
 var ErrDuplicate = errors.New("store: duplicate message")
@@ -69,8 +87,15 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 	bookings := pipe.HGetAll(ctx, s.keys.bookings(id))
 	suppressed := pipe.Get(ctx, s.keys.suppressed(id))
 	var seen *redis.IntCmd
+	var recent *redis.Cmd
 	if msgID != "" {
 		seen = pipe.Exists(ctx, s.keys.seen(id, msgID))
+		if w := s.opt.InboundWindow; w > 0 {
+			// In the same round trip: the message ids of the window, so a provider's
+			// retry or a version conflict's second load is not counted twice.
+			window := s.now().UnixNano() / int64(w)
+			recent = pipe.Eval(ctx, countInbound, []string{s.keys.inbound(id, window)}, msgID, int(2*w/time.Second))
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return Record{}, fmt.Errorf("store: load: %w", err)
@@ -80,6 +105,11 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 	}
 	vals := get.Val()
 	rec := Record{Suppressed: suppressed.Val()}
+	if recent != nil {
+		if n, err := recent.Int64(); err == nil {
+			rec.Recent, rec.NewInWindow = max(n, -n), n > 0
+		}
+	}
 	if len(vals) == 4 && vals[0] != nil && vals[1] != nil {
 		v, _ := vals[0].(string)
 		d, _ := vals[1].(string)
@@ -283,4 +313,11 @@ func (s *Store) MemoryUsage(ctx context.Context, id string) (int64, error) {
 		return 0, fmt.Errorf("store: memory usage: %w", err)
 	}
 	return n, nil
+}
+
+func (s *Store) now() time.Time {
+	if s.opt.Now != nil {
+		return s.opt.Now()
+	}
+	return time.Now()
 }

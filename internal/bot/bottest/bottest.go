@@ -49,6 +49,19 @@ func New(t testing.TB, now func() time.Time) Env {
 // On builds the bot on a given Redis client and key prefix.
 func On(t testing.TB, rdb redis.UniversalClient, prefix string, now func() time.Time) Env {
 	t.Helper()
+	return build(t, rdb, prefix, now, 0)
+}
+
+// Limited builds the bot with an inbound limit of limit messages a minute per
+// sender, as serve wires INBOUND_LIMIT.
+func Limited(t testing.TB, now func() time.Time, limit int) Env {
+	t.Helper()
+	rdb, prefix := storetest.Redis(t)
+	return build(t, rdb, prefix, now, limit)
+}
+
+func build(t testing.TB, rdb redis.UniversalClient, prefix string, now func() time.Time, limit int) Env {
+	t.Helper()
 	cat, err := i18n.Load(locales.Files, DefaultLang)
 	if err != nil {
 		t.Fatal(err)
@@ -68,9 +81,13 @@ func On(t testing.TB, rdb redis.UniversalClient, prefix string, now func() time.
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(rdb, store.Options{Prefix: prefix})
+	opt := store.Options{Prefix: prefix, Now: now}
+	if limit > 0 {
+		opt.InboundWindow = time.Minute
+	}
+	st := store.New(rdb, opt)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b := bot.New(eng, st, now, quiet)
+	b := bot.New(eng, st, now, quiet, bot.InboundLimit(limit, DefaultLang))
 	booking.New(sched, st, booking.DefaultMaxOpen).Register(b)
 	h := handoff.New(st, b, cat, handoff.Options{DefaultLang: DefaultLang, Now: now, Log: quiet})
 	h.Register(b)

@@ -48,7 +48,7 @@ func (a *Adapter) inbound(w http.ResponseWriter, r *http.Request) {
 	if err := a.receive(r.Context(), sid, form); err != nil {
 		// Nothing was committed: a 5xx makes Twilio (or the operator's retry
 		// policy) deliver it again, and the MessageSid dedupes a repeat.
-		a.log.Error("sms inbound failed", "sid", sid, "err", err)
+		a.log.Error("sms inbound failed", "req", sid, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -104,7 +104,7 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 	if !ok {
 		// A short code, an alphanumeric sender or another channel's address: nothing
 		// this channel can answer. Twilio needs no retry, so it is not an error.
-		a.log.Warn("sms from a sender that is not a phone number; ignored", "sid", sid)
+		a.log.Warn("sms from a sender that is not a phone number; ignored", "req", sid)
 		return nil
 	}
 	id := message.ParticipantID(message.SMS, from)
@@ -127,7 +127,7 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 	}
 	switch {
 	case kw == optOut:
-		a.log.Info("sms opt-out", "from", mask(from), "sid", sid, "lang", lang)
+		a.log.Info("sms opt-out", "from", mask(from), "req", sid, "lang", lang)
 		// Suppress before anything else: the opt-out must hold even when the
 		// confirmation cannot be queued.
 		if err := a.st.Suppress(ctx, id, message.OptedOut); err != nil {
@@ -143,14 +143,14 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 		}
 		return a.notice(ctx, id, from, sid, lang, msgStopped)
 	case kw == optIn || (kw == yes && reason != ""):
-		a.log.Info("sms opt-in", "from", mask(from), "sid", sid)
+		a.log.Info("sms opt-in", "from", mask(from), "req", sid)
 		if err := a.st.Unsuppress(ctx, id); err != nil {
 			return fmt.Errorf("sms: opt in: %w", err)
 		}
 		return a.notice(ctx, id, from, sid, lang, msgStarted)
 	case kw == help:
 		// Answered even while opted out: carriers require HELP to work always.
-		a.log.Info("sms help", "from", mask(from), "sid", sid, "lang", lang)
+		a.log.Info("sms help", "from", mask(from), "req", sid, "lang", lang)
 		return a.notice(ctx, id, from, sid, lang, msgHelp)
 	}
 	// Record nothing for an opted-out number: its messages must not queue replies that
@@ -167,7 +167,7 @@ func (a *Adapter) receive(ctx context.Context, sid string, form url.Values) erro
 	if err != nil {
 		return fmt.Errorf("sms: %w", err)
 	}
-	a.log.Info("sms handled", "from", mask(from), "sid", sid, "duplicate", dup)
+	a.log.Info("sms handled", "from", mask(from), "req", sid, "duplicate", dup)
 	return nil
 }
 

@@ -65,7 +65,7 @@ func (s sender) Send(ctx context.Context, msg message.Outbound) error {
 		}
 		enc, parts := Segments(body)
 		a.segments.WithLabelValues(enc).Add(float64(parts))
-		a.log.Info("sms sent", "to", mask(to), "sid", sid, "encoding", enc, "parts", parts, "system", msg.System)
+		a.log.Info("sms sent", "to", mask(to), "sid", sid, "encoding", enc, "parts", parts, "system", msg.System, "req", msg.Req)
 	}
 	return nil
 }

@@ -124,7 +124,7 @@ func (a *Adapter) process(ctx context.Context, u *wireUpdate, answer func(ctx co
 	if err != nil {
 		return fmt.Errorf("telegram: update %d: %w", u.ID, err)
 	}
-	a.log.Debug("update handled", "update_id", u.ID, "kind", up.in.Input.Kind, "duplicate", dup)
+	a.log.Debug("update handled", "req", up.in.MsgID, "kind", up.in.Input.Kind, "duplicate", dup)
 	return nil
 }
 

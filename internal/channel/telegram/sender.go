@@ -119,7 +119,7 @@ func (s sender) send(ctx context.Context, msg message.Outbound, wantID bool) (st
 			return "", a.sendError(err, chatID)
 		}
 	}
-	a.log.Debug("sent", "chat", msg.To, "parts", len(parts), "step", msg.Reply.Step)
+	a.log.Debug("sent", "chat", msg.To, "parts", len(parts), "step", msg.Reply.Step, "req", msg.Req)
 	if !wantID {
 		return "", nil
 	}
