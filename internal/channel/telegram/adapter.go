@@ -127,7 +127,7 @@ func New(cfg config.Telegram, publicURL string, h Handler, texts Texts, now func
 		texts:          texts,
 		now:            now,
 		log:            log.With("channel", message.Telegram),
-		buttons:        newButtonTable(4096),
+		buttons:        newButtonTable(rememberedButtons),
 		sleep:          pace.Sleep,
 		pollTimeout:    defaultPollTimeout,
 		sendTimeout:    defaultSendTimeout,

@@ -20,6 +20,9 @@ const (
 	callbackSep    = "|"
 	callbackHashed = "#"
 	hashLen        = 22 // base64 characters: 132 bits, no collision in practice
+	// rememberedButtons is how many long step/option pairs the adapter keeps for
+	// their hashed callback data: the buttons of the last few thousand replies.
+	rememberedButtons = 4096
 )
 
 // encodeCallback returns the callback_data for option of step.
