@@ -18,6 +18,7 @@ import (
 	"github.com/guidebot/guidebot/internal/channel/telegram"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
+	"github.com/guidebot/guidebot/internal/pace"
 	"github.com/guidebot/guidebot/internal/remind"
 	"github.com/guidebot/guidebot/internal/server"
 	"github.com/guidebot/guidebot/internal/store"
@@ -28,6 +29,15 @@ const (
 	readHeaderTimeout = 10 * time.Second
 	// shutdownTimeout bounds the wait for requests in progress at shutdown.
 	shutdownTimeout = 10 * time.Second
+	// drainDelay is how long a stopping replica fails /readyz and refuses webhooks
+	// (503, the providers retry) before it stops listening, so a load balancer
+	// notices before connections are refused.
+	drainDelay = time.Second
+	// readTimeout, writeTimeout and idleTimeout bound a request's body, its answer and
+	// a kept-alive connection: a webhook is a few kilobytes, answered at once.
+	readTimeout  = 30 * time.Second
+	writeTimeout = 30 * time.Second
+	idleTimeout  = 2 * time.Minute
 )
 
 // serve runs the HTTP routes, the enabled channels and their outbox senders.
@@ -118,7 +128,8 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		workers = append(workers, func(ctx context.Context) error { return servePprof(ctx, a.cfg.PprofAddr, a.log) })
 	}
 
-	httpSrv := &http.Server{Addr: a.cfg.HTTPAddr, Handler: srv.Handler(), ReadHeaderTimeout: readHeaderTimeout}
+	httpSrv := &http.Server{Addr: a.cfg.HTTPAddr, Handler: srv.Handler(), ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -138,6 +149,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
+		a.log.Info("shutting down: not ready, webhooks refused with 503, then in-flight work finishes", "drain", drainDelay)
+		srv.Drain()
+		pace.Sleep(context.Background(), drainDelay)
 	}
 	cancel()
 	shutdown, stop := context.WithTimeout(context.Background(), shutdownTimeout)

@@ -80,9 +80,15 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startServe runs the binary with env and waits for /healthz; logs reads what it
-// logged so far.
-func startServe(t *testing.T, bin, addr string, env map[string]string) (logs func() string) {
+// served is a running guidebot serve: what it logged so far, and its process.
+type served struct {
+	logs    func() string
+	process *os.Process
+}
+
+// startServe runs the binary with env and waits for /healthz. At the test's end it
+// sends SIGTERM and expects a clean exit.
+func startServe(t *testing.T, bin, addr string, env map[string]string) served {
 	t.Helper()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
@@ -128,7 +134,7 @@ func startServe(t *testing.T, bin, addr string, env map[string]string) (logs fun
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return out.String
+	return served{logs: out.String, process: cmd.Process}
 }
 
 // smsParticipant is number writing to the service at public through Twilio's signed
@@ -193,7 +199,7 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 	tg.Fail("setWebhook", 1, telegramtest.Failure{Code: http.StatusBadGateway})
 	addr := freeAddr(t)
 	public := "http://" + addr
-	logs := startServe(t, bin, addr, map[string]string{
+	srv := startServe(t, bin, addr, map[string]string{
 		"REDIS_URL": redisURL(t), "PUBLIC_URL": public,
 		"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL, "TELEGRAM_WEBHOOK_SECRET": secret,
 		"TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0",
@@ -329,7 +335,7 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 	// the req of its handling and of the SMS that answered it.
 	req := fmt.Sprintf("SM%032d", 0)
 	handled, sentFor := false, false
-	for _, line := range strings.Split(logs(), "\n") {
+	for _, line := range strings.Split(srv.logs(), "\n") {
 		var entry map[string]any
 		if json.Unmarshal([]byte(line), &entry) != nil || entry["req"] != req {
 			continue
@@ -485,5 +491,40 @@ sessions:
 	}
 	if got := say("1"); got != "Tack! Vi ses där." {
 		t.Fatalf("answering 1: %q", got)
+	}
+}
+
+// TestServeDrainsOnSIGTERM: a replica told to stop fails /readyz and answers
+// webhooks 503 (the providers retry elsewhere) before it stops listening, then
+// exits 0.
+func TestServeDrainsOnSIGTERM(t *testing.T) {
+	bin := buildBinary(t)
+	tw := smstest.NewServer(t, sid, auth)
+	addr := freeAddr(t)
+	public := "http://" + addr
+	srv := startServe(t, bin, addr, map[string]string{
+		"REDIS_URL": redisURL(t), "PUBLIC_URL": public, "TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth,
+		"TWILIO_FROM": "+46700000000", "TWILIO_API_URL": tw.URL,
+	})
+	srv.process.Signal(syscall.SIGTERM)
+	waitFor(t, "/readyz to fail", func() bool {
+		resp, err := http.Get(public + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+	form := url.Values{"MessageSid": {"SMdrain"}, "AccountSid": {sid}, "From": {"+46701111111"}, "Body": {"hej"}}
+	resp, err := http.DefaultClient.Do(smstest.Webhook(public+"/sms/inbound", public+"/sms/inbound", auth, form))
+	if err != nil {
+		t.Fatalf("the webhook while draining: %v (the listener closed before the drain ended)", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("the webhook while draining: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if n := len(tw.MessagesTo("+46701111111")); n != 0 {
+		t.Fatalf("a refused webhook was answered: %d SMS", n)
 	}
 }

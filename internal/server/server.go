@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +18,12 @@ type Server struct {
 	ready    func(ctx context.Context) error
 	registry *prometheus.Registry
 	log      *slog.Logger
+	draining atomic.Bool
 }
+
+// retryAfter is what a webhook refused while the replica drains tells the provider:
+// try again in a moment (another replica, or this one's successor, will take it).
+const retryAfter = "5"
 
 // New returns a server whose /readyz asks ready (Redis reachable).
 func New(ready func(ctx context.Context) error, log *slog.Logger) *Server {
@@ -35,13 +41,33 @@ func New(ready func(ctx context.Context) error, log *slog.Logger) *Server {
 // Registry is where packages register their metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
 
-// Handle mounts a channel adapter's route.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+// Handle mounts a channel adapter's route. While the server drains, the route
+// answers 503 with Retry-After, so the provider delivers the message again later
+// rather than to a replica that is going away.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() {
+			w.Header().Set("Retry-After", retryAfter)
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// Drain starts a shutdown: /readyz fails, so a load balancer stops sending here, and
+// the channels' webhooks answer 503 so the providers retry; requests already in
+// progress finish.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Handler is the root handler.
 func (s *Server) Handler() http.Handler { return s.mux }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {

@@ -40,3 +40,32 @@ func TestRoutes(t *testing.T) {
 		})
 	}
 }
+
+// TestDrain: once draining, /readyz fails and a channel's route answers 503 with
+// Retry-After without calling the adapter; /healthz and /metrics still answer.
+func TestDrain(t *testing.T) {
+	s := New(func(context.Context) error { return nil }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	calls := 0
+	s.Handle("POST /sms/inbound", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { calls++ }))
+	do := func(method, path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+		return rec
+	}
+	if rec := do(http.MethodPost, "/sms/inbound"); rec.Code != 200 || calls != 1 {
+		t.Fatalf("before draining: %d, %d calls", rec.Code, calls)
+	}
+	s.Drain()
+	rec := do(http.MethodPost, "/sms/inbound")
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || calls != 1 {
+		t.Fatalf("a webhook while draining: %d, Retry-After %q, %d calls", rec.Code, rec.Header().Get("Retry-After"), calls)
+	}
+	if rec := do(http.MethodGet, "/readyz"); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz while draining: %d", rec.Code)
+	}
+	for _, path := range []string{"/healthz", "/metrics"} {
+		if rec := do(http.MethodGet, path); rec.Code != 200 {
+			t.Fatalf("%s while draining: %d", path, rec.Code)
+		}
+	}
+}
