@@ -97,6 +97,7 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 		return nil, err
 	}
 	log := newLogger(cfg, logOut, level)
+	store.LogClientTo(log)
 	c, err := loadContent(cfg)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -66,4 +67,15 @@ func (r roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 		r.c.Inc()
 		return next(ctx, cmds)
 	}
+}
+
+// LogClientTo sends the Redis client's own messages (a pool that cannot dial, say)
+// to log as warnings, so they come out in the service's format rather than as
+// plain lines on standard error. The client keeps one logger for the process.
+func LogClientTo(log *slog.Logger) { redis.SetLogger(clientLog{log}) }
+
+type clientLog struct{ log *slog.Logger }
+
+func (c clientLog) Printf(ctx context.Context, format string, v ...any) {
+	c.log.WarnContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
 }

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// The fault suite: replicas and Redis fail under load, and every message a
+// provider got accepted is answered exactly once, with each conversation's state
+// where its messages took it. Run alone with `go test ./cmd/guidebot -run TestFault`.
+
+// faultPublic is the address Twilio is configured with: the load balancer in front
+// of the replicas, which the signatures are computed over.
+const faultPublic = "http://guidebot.example"
+
+// faultScript is what each participant sends, one message after another; each gets
+// exactly one reply, and the conversation ends at the main menu.
+var faultScript = []string{"1", "2", "2", "menu", "2", "1", "menu"}
+
+// load drives participants through faultScript over SMS against the replicas,
+// each message to the next replica in turn; a post that fails (connection refused,
+// 5xx) is posted again with the same MessageSid, to another replica, as Twilio
+// retries. It returns when every message was accepted.
+type load struct {
+	t        *testing.T
+	tw       *smstest.Server
+	targets  func() []string // the replicas' base URLs
+	accepted atomic.Int64
+	retried  atomic.Int64
+	mu       sync.Mutex
+	per      map[string]int // messages posted (or being posted) per number
+}
+
+// outstanding is, per number, how many messages posted have no reply yet: at most
+// one, as a person waits for the answer. Only these can be in a killed replica's
+// window between the provider's acceptance and the acknowledgement.
+func (l *load) outstanding() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]int{}
+	for n, accepted := range l.per {
+		out[n] = max(accepted-len(l.tw.MessagesTo(n)), 0)
+	}
+	return out
+}
+
+func (l *load) run(numbers []string, pause time.Duration, midway func()) {
+	var wg sync.WaitGroup
+	var once sync.Once
+	half := int64(len(numbers) * len(faultScript) / 2)
+	l.per = map[string]int{}
+	for p, number := range numbers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, body := range faultScript {
+				before := len(l.tw.MessagesTo(number))
+				l.mu.Lock()
+				l.per[number]++ // counted before the post: one in flight may be answered already
+				l.mu.Unlock()
+				l.post(p+i, number, fmt.Sprintf("SM%s%024d", number[len(number)-6:], i), body)
+				if l.accepted.Add(1) == half && midway != nil {
+					once.Do(midway)
+				}
+				// A person waits for the answer before writing again.
+				deadline := time.Now().Add(30 * time.Second)
+				for len(l.tw.MessagesTo(number)) <= before && time.Now().Before(deadline) {
+					time.Sleep(pause)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (l *load) post(turn int, number, msgSid, body string) {
+	form := url.Values{"MessageSid": {msgSid}, "AccountSid": {sid}, "From": {number}, "To": {"+46700000000"},
+		"Body": {body}, "NumMedia": {"0"}}
+	deadline := time.Now().Add(60 * time.Second)
+	for attempt := 0; time.Now().Before(deadline); attempt++ {
+		targets := l.targets()
+		target := targets[(turn+attempt)%len(targets)]
+		resp, err := http.DefaultClient.Do(smstest.Webhook(target+"/sms/inbound", faultPublic+"/sms/inbound", auth, form))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		l.retried.Add(1)
+		time.Sleep(100 * time.Millisecond)
+	}
+	l.t.Errorf("%s %q was never accepted", number, body)
+}
+
+// answeredOnce checks that each number got exactly one reply a message and that its
+// conversation is at the main menu, and returns the counts for the log.
+func answeredOnce(t *testing.T, tw *smstest.Server, rdb *redis.Client, numbers []string) (replies, twice, missing int) {
+	t.Helper()
+	st := store.New(rdb, store.Options{})
+	waitFor(t, "every reply", func() bool {
+		for _, n := range numbers {
+			if len(tw.MessagesTo(n)) < len(faultScript) {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(500 * time.Millisecond) // a late duplicate would show by now
+	for _, n := range numbers {
+		got := len(tw.MessagesTo(n))
+		replies += got
+		twice += max(got-len(faultScript), 0)
+		missing += max(len(faultScript)-got, 0)
+		rec, err := st.Load(context.Background(), "sms:"+n, "")
+		if err != nil || rec.State.Step != "main.menu" || rec.State.Lang != "en" {
+			t.Errorf("%s: conversation at %q in %q (%v), want the main menu in English", n, rec.State.Step, rec.State.Lang, err)
+		}
+		// Each message handled once: one entry in and one out each, no more.
+		if log, err := st.Transcript(context.Background(), "sms:"+n); err != nil || len(log) != 2*len(faultScript) {
+			t.Errorf("%s: %d transcript entries (%v), want %d", n, len(log), err, 2*len(faultScript))
+		}
+		// A reply sent twice is one outbox entry sent again, right after itself.
+		msgs := tw.MessagesTo(n)
+		for i := 1; i < len(msgs); i++ {
+			if extra := got - len(faultScript); extra > 0 && msgs[i] != msgs[i-1] && i > len(faultScript) {
+				t.Errorf("%s: a reply out of order: %q", n, msgs)
+			}
+		}
+	}
+	return replies, twice, missing
+}
+
+func faultNumbers(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("+46%s%05d", prefix, i)
+	}
+	return out
+}
+
+func faultEnv(redisURL, apiURL string) map[string]string {
+	return map[string]string{
+		"REDIS_URL": redisURL, "PUBLIC_URL": faultPublic, "TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth,
+		"TWILIO_FROM": "+46700000000", "TWILIO_API_URL": apiURL, "SMS_RATE": "0", "INBOUND_LIMIT": "0",
+		"LOG_LEVEL": "warn",
+	}
+}
+
+// TestFaultKillOneOfTwoReplicas: two replicas share one Redis; halfway through 40
+// conversations one of them is killed with SIGKILL. Its webhooks fail and are
+// retried at the other, whose outbox takes over what the dead one had read once its
+// lease runs out. Nothing is lost; a reply goes out twice only if the dead replica
+// was killed between the provider's acceptance and the acknowledgement.
+func TestFaultKillOneOfTwoReplicas(t *testing.T) {
+	bin := buildBinary(t)
+	tw := smstest.NewServer(t, sid, auth)
+	rurl := redisURL(t)
+	a, b := freeAddr(t), freeAddr(t)
+	victim := startServe(t, bin, a, faultEnv(rurl, tw.URL))
+	startServe(t, bin, b, faultEnv(rurl, tw.URL))
+	// The dead replica stays a target: its posts fail and are retried at the other.
+	l := &load{t: t, tw: tw, targets: func() []string { return []string{"http://" + a, "http://" + b} }}
+	numbers := faultNumbers("7011", 40)
+	began := time.Now()
+	var atKill map[string]int
+	unacked := 0.0
+	l.run(numbers, 20*time.Millisecond, func() {
+		unacked = gauge(t, "http://"+a+"/metrics", `guidebot_outbox_unacked{channel="sms"}`)
+		atKill = l.outstanding()
+		victim.kill() // no drain, no acknowledgements flushed
+	})
+	rdb := redisClient(t, rurl)
+	replies, twice, missing := answeredOnce(t, tw, rdb, numbers)
+	window := 0
+	for _, n := range numbers {
+		window += atKill[n]
+	}
+	t.Logf("kill -9 of one of two replicas: %d messages accepted (%d posts retried), %d replies, %d twice "+
+		"(%d unanswered and %.0f unacknowledged at the kill), %d missing, in %v",
+		l.accepted.Load(), l.retried.Load(), replies, twice, window, unacked, missing, time.Since(began).Round(time.Millisecond))
+	if missing > 0 {
+		t.Errorf("%d replies lost", missing)
+	}
+	// Sent twice can only be what the dead replica had at the provider or accepted
+	// and not yet acknowledged: its unanswered messages, its unacknowledged sends,
+	// and the calls it had under way (at most its senders, 32).
+	if bound := window + int(unacked) + 32; twice > bound {
+		t.Errorf("%d replies sent twice, more than the dead replica could have had in flight (%d)", twice, bound)
+	}
+}
+
+// TestFaultRedisRestartsWithAOF: a Redis of its own with the append-only file on
+// is killed mid-conversation and started again on the same files. While it is down
+// the webhooks answer 5xx and Twilio retries; afterwards every conversation goes on
+// from where it was, and every message is answered once.
+func TestFaultRedisRestartsWithAOF(t *testing.T) {
+	server, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("no redis-server on PATH to restart")
+	}
+	dir := t.TempDir()
+	port := strings.TrimPrefix(freeAddr(t), "127.0.0.1:")
+	start := func() *exec.Cmd {
+		cmd := exec.Command(server, "--port", port, "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes",
+			"--appendfsync", "always", "--save", "")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd
+	}
+	redisProc := start()
+	rurl := "redis://127.0.0.1:" + port + "/0"
+	rdb := redisClient(t, rurl)
+	waitFor(t, "redis-server", func() bool { return rdb.Ping(context.Background()).Err() == nil })
+
+	bin := buildBinary(t)
+	tw := smstest.NewServer(t, sid, auth)
+	addr := freeAddr(t)
+	startServe(t, bin, addr, faultEnv(rurl, tw.URL))
+	l := &load{t: t, tw: tw, targets: func() []string { return []string{"http://" + addr} }}
+	numbers := faultNumbers("7012", 20)
+	var down time.Duration
+	l.run(numbers, 20*time.Millisecond, func() {
+		redisProc.Process.Kill()
+		redisProc.Wait()
+		began := time.Now()
+		time.Sleep(time.Second)
+		redisProc = start()
+		waitFor(t, "redis-server again", func() bool { return rdb.Ping(context.Background()).Err() == nil })
+		down = time.Since(began)
+	})
+	replies, twice, missing := answeredOnce(t, tw, rdb, numbers)
+	t.Logf("Redis killed and restarted on its AOF (down %v): %d messages accepted (%d posts retried), %d replies, %d twice, %d missing",
+		down.Round(time.Millisecond), l.accepted.Load(), l.retried.Load(), replies, twice, missing)
+	if missing > 0 || twice > 0 {
+		t.Errorf("%d replies lost, %d sent twice", missing, twice)
+	}
+}
+
+func redisClient(t *testing.T, rawURL string) *redis.Client {
+	t.Helper()
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+// gauge reads one series' value from a /metrics page; 0 when it is not there.
+func gauge(t *testing.T, metricsURL, series string) float64 {
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		t.Logf("metrics: %v", err)
+		return 0
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
