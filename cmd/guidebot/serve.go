@@ -113,6 +113,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 			return err
 		}
 	}
+	if err := srv.Registry().Register(a.store.BacklogCollector(channels)); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	reminders, err := remind.NewRunner(a.store, remind.Ticks{Source: a.store, Handler: a.handoff}, channels, a.now, a.log, srv.Registry())
 	if err != nil {
 		return err

@@ -332,6 +332,8 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 		`guidebot_messages_total{channel="sms",direction="out",lang="en"}`,
 		`guidebot_messages_total{channel="telegram",direction="in",lang="en"} 1`,
 		`guidebot_handle_seconds_count{channel="sms"} 7`,
+		`guidebot_outbox_waiting{channel="sms"}`,
+		`guidebot_outbox_oldest_seconds{channel="telegram"}`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -242,5 +243,42 @@ func TestOutboxSurvivesALostGroup(t *testing.T) {
 	got, err := r.Read(ctx, 10, -1)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("read after the group was lost: %v %v", got, err)
+	}
+}
+
+// TestOutboxBacklog: what waits in an outbox, unread and read but not acknowledged,
+// and how old the oldest is, by the entries' own times; an outbox nobody wrote to
+// waits for nothing.
+func TestOutboxBacklog(t *testing.T) {
+	ctx := context.Background()
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	st := newStore(t, store.Options{Now: func() time.Time { return time.Unix(0, clock.Load()) }})
+	if b, err := st.OutboxBacklog(ctx, "telegram"); err != nil || b.Waiting != 0 || b.Oldest != 0 {
+		t.Fatalf("an empty outbox: %+v %v", b, err)
+	}
+	r, _ := st.Outbox(ctx, "sms", "a")
+	for i := 0; i < 3; i++ {
+		if err := st.Enqueue(ctx, "sms", message.Outbound{To: fmt.Sprint("p", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Add(int64(90 * time.Second))
+	if b, err := st.OutboxBacklog(ctx, "sms"); err != nil || b.Waiting != 3 || b.Oldest < 89*time.Second || b.Oldest > 92*time.Second {
+		t.Fatalf("three unread, 90 s old: %+v %v", b, err)
+	}
+	got, _ := r.Read(ctx, 2, -1)
+	if err := r.Done(ctx, got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// One read and not acknowledged (the oldest now), one unread.
+	if b, err := st.OutboxBacklog(ctx, "sms"); err != nil || b.Waiting != 2 || b.Oldest < 89*time.Second {
+		t.Fatalf("after one delivered: %+v %v", b, err)
+	}
+	r.Done(ctx, got[1].ID)
+	rest, _ := r.Read(ctx, 10, -1)
+	r.Done(ctx, rest[0].ID)
+	if b, err := st.OutboxBacklog(ctx, "sms"); err != nil || b.Waiting != 0 || b.Oldest != 0 {
+		t.Fatalf("all delivered: %+v %v", b, err)
 	}
 }
