@@ -23,7 +23,10 @@ const (
 	// defaultInboundLimit is how many messages one sender may send a minute before
 	// the rest of the minute is dropped after one notice.
 	defaultInboundLimit = 20
-	maxSenders          = 1024
+	// defaultDailyParts is how many SMS parts one number may be sent a day: some
+	// thirty replies, far past a day's guidance, short of a runaway's bill.
+	defaultDailyParts = 100
+	maxSenders        = 1024
 )
 
 // Config is the service's settings.
@@ -78,6 +81,7 @@ type Twilio struct {
 	MessagingServiceSID string
 	APIURL              string
 	Rate                float64 // messages per second to one number; 0 = no cap
+	DailyParts          int     // SMS parts one number may get a day; 0 = no cap
 }
 
 // Load reads the settings through getenv (os.Getenv, or a map in tests).
@@ -149,6 +153,12 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 		}
 		c.LogLevel = &l
+	}
+	c.Twilio.DailyParts = defaultDailyParts
+	if v := getenv("SMS_DAILY_PARTS"); v != "" {
+		if c.Twilio.DailyParts, err = strconv.Atoi(v); err != nil || c.Twilio.DailyParts < 0 {
+			return c, fmt.Errorf("SMS_DAILY_PARTS must be a whole number of SMS parts (0: no cap)")
+		}
 	}
 	c.InboundLimit = defaultInboundLimit
 	if v := getenv("INBOUND_LIMIT"); v != "" {

@@ -31,10 +31,22 @@ type Tracker interface {
 }
 
 // Limits are a channel's pace: at most Rate sends a second over all recipients (0:
-// no cap), and at least Pace(to) between two sends to one recipient (nil or 0: none).
+// no cap), and at least Pace(to) between two sends to one recipient (nil or 0: none);
+// and its cost guard: at most DailyCost a day to one recipient, each message costing
+// Cost(msg) (an SMS's parts). The channel's own notices (System: an opt-out
+// confirmation) are never held back. 0 or nil: no guard.
 type Limits struct {
-	Rate float64
-	Pace func(to string) time.Duration
+	Rate      float64
+	Pace      func(to string) time.Duration
+	DailyCost int
+	Cost      func(msg message.Outbound) int
+}
+
+// Spender keeps what each recipient was sent today against a cap; *store.Store is one.
+type Spender interface {
+	// Spend adds cost to id's spending on day unless that would pass limit, and
+	// says whether it did.
+	Spend(ctx context.Context, id, day string, cost, limit int) (bool, error)
 }
 
 // RetryError asks for the message to be tried again, not before After (0: the

@@ -98,6 +98,8 @@ type Options struct {
 	// Tracker keeps the ids of tracked messages for later edits; nil: every edit
 	// goes out as a new message.
 	Tracker Tracker
+	// Spender keeps the daily cost of Limits.DailyCost; nil: no cost guard.
+	Spender Spender
 }
 
 // Dispatcher moves one channel's outbox to its sender: several calls at once, one
@@ -322,6 +324,15 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 			return dropped, 0, false
 		}
 		j.checked = d.opt.Now()
+	}
+	if capped, err := d.overBudget(callCtx, j, id); err != nil {
+		d.log.Warn("outbox: cost lookup failed; will retry", "id", j.id, "err", err)
+		return retried, d.opt.Backoff.Delay(j.attempts), false
+	} else if capped {
+		d.m.outcomes.WithLabelValues(d.opt.Channel, "capped").Inc()
+		d.log.Warn("outbox: the recipient's daily cost cap is reached; message dropped",
+			"id", j.id, "req", msg.Req, "cap", d.opt.Limits.DailyCost)
+		return dropped, 0, false
 	}
 	err := d.send(callCtx, &msg, j.id)
 	var re *RetryError
@@ -636,4 +647,15 @@ func waitFor(wg *sync.WaitGroup, d time.Duration) {
 	case <-done:
 	case <-t.C:
 	}
+}
+
+// overBudget charges a message's cost to its recipient's day, on its first attempt,
+// and says whether the day's cap holds it back.
+func (d *Dispatcher) overBudget(ctx context.Context, j *job, id string) (bool, error) {
+	l := d.opt.Limits
+	if l.DailyCost <= 0 || l.Cost == nil || d.opt.Spender == nil || j.msg.System || j.attempts > 0 {
+		return false, nil
+	}
+	ok, err := d.opt.Spender.Spend(ctx, id, d.opt.Now().UTC().Format(time.DateOnly), l.Cost(j.msg), l.DailyCost)
+	return !ok, err
 }

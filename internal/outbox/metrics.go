@@ -39,7 +39,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "guidebot_outbox_sends_total",
-			Help: "Outbox send attempts by outcome: sent, dropped, retried, unreachable, suppressed.",
+			Help: "Outbox send attempts by outcome: sent, dropped, retried, unreachable, suppressed, capped (the recipient's daily cost cap).",
 		}, []string{"channel", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "guidebot_outbox_delivery_seconds",

@@ -17,3 +17,6 @@ func (k keys) stream(name string) string { return k.prefix + "gb:" + name }
 func (k keys) inbound(id string, window int64) string {
 	return k.prefix + "gb:{p:" + id + "}:in:" + strconv.FormatInt(window, 10)
 }
+
+// spent is what a participant was sent on one day, for the outbox's cost guard.
+func (k keys) spent(id, day string) string { return k.prefix + "gb:{p:" + id + "}:spent:" + day }

@@ -126,3 +126,24 @@ func (s *Store) Record(ctx context.Context, key string) (map[string]string, erro
 	}
 	return m, nil
 }
+
+// spendScript adds ARGV[1] to a recipient's day unless the total would pass ARGV[2];
+// the day's key lasts two days.
+var spendScript = redis.NewScript(`
+local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+if n == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], 172800) end
+if n > tonumber(ARGV[2]) then
+  redis.call('DECRBY', KEYS[1], ARGV[1])
+  return 0
+end
+return 1`)
+
+// Spend adds cost to what id was sent on day unless that would pass limit, and says
+// whether it did: the outbox's daily cost guard (SMS parts a number gets a day).
+func (s *Store) Spend(ctx context.Context, id, day string, cost, limit int) (bool, error) {
+	ok, err := spendScript.Run(ctx, s.rdb, []string{s.keys.spent(id, day)}, cost, limit).Int()
+	if err != nil {
+		return false, fmt.Errorf("store: spend: %w", err)
+	}
+	return ok == 1, nil
+}

@@ -84,6 +84,8 @@ type envConfig struct {
 
 func withHandler(h sms.Handler) envOption { return func(c *envConfig) { c.handler = h } }
 
+func withDailyParts(n int) envOption { return func(c *envConfig) { c.twilio.DailyParts = n } }
+
 func withMessagingService(sid string) envOption {
 	return func(c *envConfig) { c.twilio.From, c.twilio.MessagingServiceSID = "", sid }
 }
@@ -121,7 +123,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	// The outbox logs into the same buffer as the adapter, so tests see all it says.
 	w := outbox.New(reader, a.Sender(), st, outbox.Options{Channel: message.SMS, Limits: a.Limits(),
-		Now: clk.Now, Sleep: clk.Sleep, Log: log})
+		Now: clk.Now, Sleep: clk.Sleep, Log: log, Spender: st})
 	return &env{t: t, ctx: ctx, rdb: rdb, prefix: prefix, st: st, cat: cat, fake: fake, a: a,
 		web: web, w: w, clock: clk, reg: reg, logs: logs, guides: be.Handoff}
 }

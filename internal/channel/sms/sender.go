@@ -29,11 +29,22 @@ func (a *Adapter) Sender() outbox.Sender { return sender{a} }
 // the carriers filter a number that gets bursts, and a person reads one message at a
 // time anyway.
 func (a *Adapter) Limits() outbox.Limits {
-	if a.cfg.Rate <= 0 {
-		return outbox.Limits{}
+	l := outbox.Limits{DailyCost: a.cfg.DailyParts, Cost: a.parts}
+	if a.cfg.Rate > 0 {
+		gap := time.Duration(float64(time.Second) / a.cfg.Rate)
+		l.Pace = func(string) time.Duration { return gap }
 	}
-	gap := time.Duration(float64(time.Second) / a.cfg.Rate)
-	return outbox.Limits{Pace: func(string) time.Duration { return gap }}
+	return l
+}
+
+// parts is what a message costs: the SMS parts Twilio bills for it.
+func (a *Adapter) parts(msg message.Outbound) int {
+	total := 0
+	for _, body := range channel.Split(channel.PlainText(a.texts, msg), maxBodyChars) {
+		_, n := Segments(body)
+		total += n
+	}
+	return total
 }
 
 type sender struct{ a *Adapter }

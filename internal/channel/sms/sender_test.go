@@ -488,3 +488,32 @@ func TestStopDuringAHandoff(t *testing.T) {
 		t.Fatalf("sent after STOP: %q", got)
 	}
 }
+
+// TestDailyPartsCap: a number that has had its day's SMS parts gets no more replies
+// that day (counted as capped, logged without the number), but the opt-out
+// confirmation still goes out; the next day it is answered again.
+func TestDailyPartsCap(t *testing.T) {
+	e := newEnv(t, withDailyParts(4))
+	const from = "+46701230701"
+	first := e.exchange(from, "hej") // greeting and menu: 3 parts
+	if len(first) != 1 {
+		t.Fatalf("first reply %q", first)
+	}
+	if _, parts := sms.Segments(first[0]); parts != 3 {
+		t.Fatalf("the first reply takes %d parts; the test needs 3", parts)
+	}
+	if got := e.exchange(from, "meny"); len(got) != 0 {
+		t.Fatalf("a reply past the day's 4 parts went out: %q", got)
+	}
+	if !strings.Contains(e.logs.String(), "daily cost cap") || strings.Contains(e.logs.String(), from[1:]) {
+		t.Fatalf("the cap was not logged, or logged with the number:\n%s", e.logs.String())
+	}
+	if got := e.exchange(from, "STOP"); len(got) != 1 || got[0] != e.render("sv", "sms.stopped") {
+		t.Fatalf("the opt-out confirmation was held back: %q", got)
+	}
+	e.exchange(from, "START")
+	e.clock.Advance(24 * time.Hour)
+	if got := e.exchange(from, "meny"); len(got) != 1 {
+		t.Fatalf("the next day: %q", got)
+	}
+}
