@@ -282,3 +282,33 @@ func gauge(t *testing.T, metricsURL, series string) float64 {
 	}
 	return 0
 }
+
+// TestFaultProvidersFailAndHang: the provider answers a run of sends 500 and leaves
+// two without any answer until the client gives up. The outbox retries both kinds
+// (a hung call stops counting against the senders after 2 s and is given up at the
+// sender's time-out), and every message is answered once, in order.
+func TestFaultProvidersFailAndHang(t *testing.T) {
+	bin := buildBinary(t)
+	tw := smstest.NewServer(t, sid, auth)
+	tw.HangNext(2)
+	tw.FailNext(15, http.StatusInternalServerError, 20500)
+	addr := freeAddr(t)
+	rurl := redisURL(t)
+	startServe(t, bin, addr, faultEnv(rurl, tw.URL))
+	l := &load{t: t, tw: tw, targets: func() []string { return []string{"http://" + addr} }}
+	numbers := faultNumbers("7013", 20)
+	began := time.Now()
+	l.run(numbers, 20*time.Millisecond, nil)
+	replies, twice, missing := answeredOnce(t, tw, redisClient(t, rurl), numbers)
+	failed := 0
+	for _, r := range tw.Requests() {
+		if r.Status == http.StatusInternalServerError {
+			failed++
+		}
+	}
+	t.Logf("provider answering 500 to %d sends and hanging on 2: %d messages accepted, %d replies, %d twice, %d missing, in %v",
+		failed, l.accepted.Load(), replies, twice, missing, time.Since(began).Round(time.Millisecond))
+	if missing > 0 || twice > 0 || failed != 15 {
+		t.Errorf("%d replies lost, %d sent twice, %d failed sends (want 15)", missing, twice, failed)
+	}
+}

@@ -3,6 +3,7 @@ package smstest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -43,6 +44,7 @@ type Server struct {
 	now      func() time.Time
 	reqs     []Request
 	fail     []failure
+	hang     int
 	optedOut map[string]bool
 	seq      int
 }
@@ -72,6 +74,14 @@ func (s *Server) FailNext(n, status, code int) {
 	for i := 0; i < n; i++ {
 		s.fail = append(s.fail, failure{status, code})
 	}
+}
+
+// HangNext makes the next n requests get no answer at all until the client gives
+// up, as a provider that hangs: nothing is created and nothing recorded.
+func (s *Server) HangNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hang += n
 }
 
 // OptOut makes every message to number fail with 21610, as after the recipient
@@ -113,6 +123,14 @@ func (s *Server) MessagesTo(number string) []string {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	if s.hang > 0 {
+		s.hang--
+		s.mu.Unlock()
+		// Read the body first: only then does the server notice the client hang up.
+		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+		return
+	}
 	defer s.mu.Unlock()
 	rec := Request{Method: r.Method, Path: r.URL.Path, At: s.now()}
 	rec.User, rec.Password, _ = r.BasicAuth()
