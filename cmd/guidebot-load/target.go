@@ -215,8 +215,9 @@ func launch(ctx context.Context, cfg config, tgAddr, twAddr string, client *http
 			"TWILIO_FROM="+cfg.twilioFrom,
 			"TWILIO_API_URL=http://"+twAddr,
 			// The load tool measures delivery: its participants write far more than a
-			// person does, which the per-sender limit would cut (it has its own test).
-			"INBOUND_LIMIT=0",
+			// person does, which the per-sender limit and the daily SMS cap would cut
+			// (each has its own test).
+			"INBOUND_LIMIT=0", "SMS_DAILY_PARTS=0",
 		)
 		if cfg.lift {
 			env = append(env, "TELEGRAM_RATE=0", "TELEGRAM_CHAT_RATE=0", "SMS_RATE=0")
