@@ -24,7 +24,7 @@ const everyMinute = "* * * * *"
 
 // Releaser moves due reminders into the outboxes; *store.Store is one.
 type Releaser interface {
-	ReleaseDue(ctx context.Context, now time.Time, max int, channels []string) (queued, dropped int, err error)
+	ReleaseDue(ctx context.Context, now time.Time, max int, channels []string) (store.Released, error)
 }
 
 // TickSource leases due ticks and forgets delivered ones; *store.Store is one.
@@ -68,7 +68,7 @@ func NewRunner(st Releaser, ticks Ticks, channels []string, now func() time.Time
 	}
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "guidebot_reminders_total",
-		Help: "Reminders released to the outbox (queued), or dropped because their session had begun.",
+		Help: "Reminders released to the outbox (queued; late: of those, more than 2 minutes after they were due), or dropped because their session had begun.",
 	}, []string{"outcome"})
 	if reg != nil {
 		if err := reg.Register(c); err != nil {
@@ -81,10 +81,12 @@ func NewRunner(st Releaser, ticks Ticks, channels []string, now func() time.Time
 // Tick releases everything due now, a batch at a time.
 func (r *Runner) Tick(ctx context.Context) (queued, dropped int, err error) {
 	for {
-		q, d, err := r.st.ReleaseDue(ctx, r.now(), releaseBatch, r.channels)
+		rel, err := r.st.ReleaseDue(ctx, r.now(), releaseBatch, r.channels)
+		q, d := rel.Queued, rel.Dropped
 		queued, dropped = queued+q, dropped+d
 		r.counted.WithLabelValues("queued").Add(float64(q))
 		r.counted.WithLabelValues("dropped").Add(float64(d))
+		r.counted.WithLabelValues("late").Add(float64(rel.Late))
 		if err != nil {
 			return queued, dropped, err
 		}

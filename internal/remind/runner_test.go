@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/internal/message"
@@ -97,7 +99,8 @@ func TestThreeReplicasReleaseEachReminderOnce(t *testing.T) {
 func TestReleaseOnlyWhatIsDueAndDropWhatIsLate(t *testing.T) {
 	f := newFixture(t)
 	f.schedule(t, 4, f.now.Add(time.Minute), f.now.Add(2*time.Hour)) // not yet due
-	r, err := remind.NewRunner(f.st, remind.Ticks{}, channels, func() time.Time { return f.now }, nil, nil)
+	reg := prometheus.NewRegistry()
+	r, err := remind.NewRunner(f.st, remind.Ticks{}, channels, func() time.Time { return f.now }, nil, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +127,18 @@ func TestReleaseOnlyWhatIsDueAndDropWhatIsLate(t *testing.T) {
 	f.now = f.now.Add(2 * time.Minute)
 	if q, _, _ := r.Tick(f.ctx); q != 2 {
 		t.Fatalf("after the cancel: queued %d, want the 2 left", q)
+	}
+	// The one released three hours after it was due was late; the two a minute
+	// after, on a tick's usual delay, were not.
+	want := `
+# HELP guidebot_reminders_total Reminders released to the outbox (queued; late: of those, more than 2 minutes after they were due), or dropped because their session had begun.
+# TYPE guidebot_reminders_total counter
+guidebot_reminders_total{outcome="dropped"} 1
+guidebot_reminders_total{outcome="late"} 1
+guidebot_reminders_total{outcome="queued"} 3
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "guidebot_reminders_total"); err != nil {
+		t.Fatal(err)
 	}
 }
 

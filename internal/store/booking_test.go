@@ -137,8 +137,8 @@ func TestReminderAnswerIsPendingUntilConsumed(t *testing.T) {
 		t.Fatalf("book: %q", got)
 	}
 	due := req.Reminders[0].Due
-	if q, _, err := st.ReleaseDue(ctx, due, 10, []string{"sms"}); err != nil || q != 1 {
-		t.Fatalf("release: %d %v", q, err)
+	if rel, err := st.ReleaseDue(ctx, due, 10, []string{"sms"}); err != nil || rel.Queued != 1 || rel.Late != 0 {
+		t.Fatalf("release: %+v %v", rel, err)
 	}
 	rec, _ := st.Load(ctx, "p1", "")
 	if rec.State.Pending != "s@1" {

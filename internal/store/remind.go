@@ -96,10 +96,11 @@ func (s *Store) reminderData(r Reminder) (string, error) {
 // named in ARGV[3..], in order, so the script declares every key it writes.
 var releaseScript = redis.NewScript(`
 local outbox = {}
-for i = 3, #ARGV do outbox[ARGV[i]] = KEYS[i] end
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-local queued, dropped, answers = 0, 0, {}
-for _, id in ipairs(ids) do
+for i = 3, #KEYS do outbox[ARGV[i + 1]] = KEYS[i] end
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local queued, dropped, late, answers = 0, 0, 0, {}
+for j = 1, #due, 2 do
+  local id = due[j]
   local data = redis.call('HGET', KEYS[2], id)
   redis.call('ZREM', KEYS[1], id)
   redis.call('HDEL', KEYS[2], id)
@@ -111,32 +112,45 @@ for _, id in ipairs(ids) do
     else
       redis.call('XADD', key, '*', 'm', r['m'])
       queued = queued + 1
+      if tonumber(due[j + 1]) < tonumber(ARGV[3]) then late = late + 1 end
       if r['p'] then table.insert(answers, r['p']) table.insert(answers, r['k']) end
     end
   end
 end
-return {queued, dropped, answers}
+return {queued, dropped, answers, late}
 `)
 
+// Released is what one ReleaseDue did: reminders queued (Late of them more than
+// LateAfter after they were due: the service was down or behind) and dropped
+// because their session had begun.
+type Released struct {
+	Queued, Dropped, Late int
+}
+
+// LateAfter is how long past its due time a reminder counts as late.
+const LateAfter = 2 * time.Minute
+
 // ReleaseDue moves up to max reminders due by now into the outboxes of channels and
-// reports how many went and how many were dropped because their session had begun
-// (after downtime).
-func (s *Store) ReleaseDue(ctx context.Context, now time.Time, max int, channels []string) (queued, dropped int, err error) {
+// reports how many went, how many of those late, and how many were dropped because
+// their session had begun (after downtime).
+func (s *Store) ReleaseDue(ctx context.Context, now time.Time, max int, channels []string) (Released, error) {
 	keys := []string{s.keys.remindDue(), s.keys.remindData()}
-	args := []any{now.UnixMilli(), max}
+	args := []any{now.UnixMilli(), max, now.Add(-LateAfter).UnixMilli()}
 	for _, ch := range channels {
 		keys = append(keys, s.keys.stream(Outbox(ch)))
 		args = append(args, ch)
 	}
 	res, err := releaseScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
-		return 0, 0, fmt.Errorf("store: release reminders: %w", err)
+		return Released{}, fmt.Errorf("store: release reminders: %w", err)
 	}
-	if len(res) != 3 {
-		return 0, 0, fmt.Errorf("store: release reminders: %d results", len(res))
+	if len(res) != 4 {
+		return Released{}, fmt.Errorf("store: release reminders: %d results", len(res))
 	}
 	q, _ := res[0].(int64)
 	d, _ := res[1].(int64)
+	l, _ := res[3].(int64)
+	rel := Released{Queued: int(q), Dropped: int(d), Late: int(l)}
 	// The participants' next "1" or "2" answers the reminder just queued. Set after
 	// the script, not in it, as their state is in another slot than the queue (Redis
 	// Cluster); a crash in between only leaves an answer to be made by button or menu.
@@ -148,10 +162,10 @@ func (s *Store) ReleaseDue(ctx context.Context, now time.Time, max int, channels
 			pipe.HSet(ctx, state, pendingField, key)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
-			return int(q), int(d), fmt.Errorf("store: reminders queued, answers not marked: %w", err)
+			return rel, fmt.Errorf("store: reminders queued, answers not marked: %w", err)
 		}
 	}
-	return int(q), int(d), nil
+	return rel, nil
 }
 
 // PendingReminders counts the reminders not yet due.
