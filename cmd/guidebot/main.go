@@ -12,7 +12,8 @@ import (
 )
 
 const usage = `usage: guidebot [serve | chat [--lang CODE] | check [--sms] [--strict] | guide invite [--role coordinator] |
-                locales export [--dir DIR] [LANG…] | locales import FILE.csv…]
+                locales export [--dir DIR] [LANG…] | locales import FILE.csv… |
+                report [--from DATE] [--to DATE] [--format md|csv|json]]
 
   serve   run the service (the default)
   chat    talk to the flows in this terminal: one message per line on standard input
@@ -20,6 +21,8 @@ const usage = `usage: guidebot [serve | chat [--lang CODE] | check [--sms] [--st
           --strict also fails on translations whose English source changed)
   locales export: one CSV sheet per language for translators (source, translation,
           status); import: read sheets back into the locale files, validated
+  report  the programme's figures (reach against the target, sessions, requests for
+          a guide, feedback, first-aid cards), no personal data; counts of 1-4 show <5
   guide   invite: print a one-time code (valid 7 days) that a guide redeems by
           sending /guide CODE to the bot in a private Telegram chat
   health  ask a running service on HTTP_ADDR for /healthz (the Docker HEALTHCHECK)
@@ -51,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = guide(ctx, args, getenv, stdout, stderr)
 	case "locales":
 		err = localesCmd(args, getenv, stdout, stderr)
+	case "report":
+		err = reportCmd(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

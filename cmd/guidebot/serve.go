@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/guidebot/guidebot/internal/admin"
 	"github.com/guidebot/guidebot/internal/channel/sms"
 	"github.com/guidebot/guidebot/internal/channel/telegram"
 	"github.com/guidebot/guidebot/internal/message"
@@ -112,6 +113,10 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		if err := addSender(message.SMS, s.Sender(), s.Limits()); err != nil {
 			return err
 		}
+	}
+	if a.cfg.AdminToken != "" {
+		srv.Handle("GET "+admin.ReportPath, admin.NewAPI(a.cfg.AdminToken, figures(a.store, a.schedule, a.now),
+			programmeZone(a.schedule.Current()), a.now, a.log))
 	}
 	if err := srv.Registry().Register(a.store.BacklogCollector(channels)); err != nil {
 		return fmt.Errorf("metrics: %w", err)

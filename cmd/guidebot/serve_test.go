@@ -35,6 +35,8 @@ const (
 	sid    = "AC00000000000000000000000000000001"
 	auth   = "0123456789abcdef0123456789abcdef"
 	ukSet  = "Добре, я писатиму українською."
+	// adminToken is ADMIN_TOKEN where a test sets it.
+	adminToken = "admin-token-for-tests"
 )
 
 func buildBinary(t *testing.T) string {
@@ -213,7 +215,7 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 		"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL, "TELEGRAM_WEBHOOK_SECRET": secret,
 		"TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0",
 		"TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth, "TWILIO_FROM": "+46700000000",
-		"TWILIO_API_URL": tw.URL,
+		"TWILIO_API_URL": tw.URL, "ADMIN_TOKEN": adminToken,
 	})
 	waitFor(t, "setWebhook to be retried", func() bool { return len(tg.Calls("setWebhook")) == 2 })
 	if hook := tg.Calls("setWebhook")[1]; hook.Status != http.StatusOK || hook.Params["secret_token"] != secret {
@@ -341,6 +343,26 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 	}
 	if strings.Contains(string(body), number[1:]) || strings.Contains(string(body), strconv.FormatInt(chat, 10)) {
 		t.Error("/metrics names a phone number or a chat id")
+	}
+	// The report API: refused without the admin token, the figures with it.
+	reportReq, _ := http.NewRequest(http.MethodGet, public+"/api/report", nil)
+	if resp, err := http.DefaultClient.Do(reportReq); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("/api/report without the token: %v %v", resp, err)
+	}
+	reportReq.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err = http.DefaultClient.Do(reportReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var figures struct {
+		Reach struct {
+			ByChannel map[string]any `json:"by_channel"`
+		} `json:"reach"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&figures)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || figures.Reach.ByChannel["sms"] != "<5" || figures.Reach.ByChannel["telegram"] != "<5" {
+		t.Fatalf("/api/report: %d %+v %v", resp.StatusCode, figures, err)
 	}
 	// One request id from the webhook to the provider call: the inbound MessageSid is
 	// the req of its handling and of the SMS that answered it.
@@ -537,5 +559,22 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 	}
 	if n := len(tw.MessagesTo("+46701111111")); n != 0 {
 		t.Fatalf("a refused webhook was answered: %d SMS", n)
+	}
+}
+
+// TestServeReportAPIOffWithoutToken: with no ADMIN_TOKEN the report API is not there.
+func TestServeReportAPIOffWithoutToken(t *testing.T) {
+	bin := buildBinary(t)
+	addr := freeAddr(t)
+	startServe(t, bin, addr, map[string]string{"REDIS_URL": redisURL(t)})
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/report", nil)
+	req.Header.Set("Authorization", "Bearer anything")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/api/report without ADMIN_TOKEN: %d, want 404", resp.StatusCode)
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/schedule"
 	"github.com/guidebot/guidebot/internal/store"
 )
@@ -68,3 +70,16 @@ func event(t *bot.Turn, kind, key string) store.Append {
 		"channel": t.In.Channel, "at": strconv.FormatInt(t.Now.Unix(), 10)}) // strings always encode
 	return store.Append{Stream: eventStream, Payload: string(b)}
 }
+
+// record keeps a booking event in the event stream and counts it for the
+// programme's figures (booking, cancellation, confirmation) by session, language
+// and channel.
+func record(t *bot.Turn, kind, key string) {
+	t.Commit.Appends = append(t.Commit.Appends, event(t, kind, key))
+	session, _, _ := strings.Cut(key, "@") // a drop-in's date is not a figure's
+	t.Counts = append(t.Counts, store.Event{Name: figures[kind], Dims: map[string]string{
+		"session": session, "lang": message.LangLabel(t.State.Lang), "channel": t.In.Channel}})
+}
+
+// figures names the programme's figure each booking event counts in.
+var figures = map[string]string{"book": "booking", "cancel": "cancellation", "confirm": "confirmation"}

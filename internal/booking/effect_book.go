@@ -53,7 +53,7 @@ func (e *Effects) book(ctx context.Context, t *bot.Turn, eff flow.Effect) (strin
 	}
 	if out == store.Booked {
 		t.State.Bookings = append(t.State.Bookings[:len(t.State.Bookings):len(t.State.Bookings)], b)
-		t.Commit.Appends = append(t.Commit.Appends, event(t, "book", key))
+		record(t, "book", key)
 	}
 	return string(out), nil
 }

@@ -21,6 +21,6 @@ func (e *Effects) cancel(ctx context.Context, t *bot.Turn, eff flow.Effect) (str
 		return "", fmt.Errorf("cancel %s: %w", key, err)
 	}
 	t.State.Bookings = slices.DeleteFunc(slices.Clone(t.State.Bookings), func(x flow.Booking) bool { return x.Key == key })
-	t.Commit.Appends = append(t.Commit.Appends, event(t, "cancel", key))
+	record(t, "cancel", key)
 	return outcomeOK, nil
 }

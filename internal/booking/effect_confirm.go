@@ -9,6 +9,6 @@ import (
 
 // confirm counts a "yes, I am coming" to a reminder, for the reports.
 func (e *Effects) confirm(_ context.Context, t *bot.Turn, eff flow.Effect) (string, error) {
-	t.Commit.Appends = append(t.Commit.Appends, event(t, "confirm", eff.Args["arg"]))
+	record(t, "confirm", eff.Args["arg"])
 	return outcomeOK, nil
 }

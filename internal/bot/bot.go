@@ -28,6 +28,7 @@ type Store interface {
 	Load(ctx context.Context, id, msgID string) (store.Record, error)
 	Commit(ctx context.Context, c store.Commit) (int64, error)
 	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
+	Count(ctx context.Context, month string, events ...store.Event) error
 }
 
 // Engine steps a conversation; *flow.Engine is one.
@@ -49,12 +50,21 @@ type Bot struct {
 	limited     *prometheus.CounterVec
 	messages    *prometheus.CounterVec // nil: not counted
 	handled     *prometheus.HistogramVec
+	// zone is where the figures' months begin (ReportIn).
+	zone *time.Location
 }
+
+// ReportIn counts the programme's figures by the months of zone (the programme's
+// time zone); the default is UTC.
+func ReportIn(zone *time.Location) Option { return func(b *Bot) { b.zone = zone } }
+
+// ReachedEvent is a participant's first contact, counted by channel and language.
+const ReachedEvent = "reached"
 
 // New returns a Bot; now is the clock.
 func New(engine Engine, st Store, now func() time.Time, log *slog.Logger, opts ...Option) *Bot {
 	b := &Bot{engine: engine, store: st, now: now, log: log, turns: newParticipantLocks(), effects: builtinEffects(),
-		limited: limitedCounter(), handled: handledHistogram()}
+		limited: limitedCounter(), handled: handledHistogram(), zone: time.UTC}
 	for _, o := range opts {
 		o(b)
 	}
@@ -96,13 +106,21 @@ func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, e
 			b.log.Debug("message from a suppressed participant; not handled", "channel", in.Channel, "reason", rec.Suppressed)
 			return false, nil
 		}
-		c, err := b.step(ctx, rec, id, in)
+		c, counts, err := b.step(ctx, rec, id, in)
 		if err != nil {
 			return false, err
 		}
 		_, err = b.store.Commit(ctx, c)
 		switch {
 		case err == nil:
+			if rec.Version == 0 && !c.Forget {
+				counts = append(counts, store.Event{Name: ReachedEvent,
+					Dims: map[string]string{"channel": in.Channel, "lang": message.LangLabel(c.State.Lang)}})
+			}
+			if err := b.store.Count(ctx, store.Month(b.now().In(b.zone)), counts...); err != nil {
+				// The message is handled and answered; only the figures miss it.
+				b.log.Warn("figures not counted", "req", in.MsgID, "err", err)
+			}
 			b.handled.WithLabelValues(in.Channel).Observe(time.Since(began).Seconds())
 			if b.messages != nil {
 				b.messages.WithLabelValues(in.Channel, "in", message.LangLabel(c.State.Lang)).Inc()
@@ -130,7 +148,7 @@ func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, e
 // lead to more awaited steps must still end.
 const maxResults = 4
 
-func (b *Bot) step(ctx context.Context, rec store.Record, id string, in message.Inbound) (store.Commit, error) {
+func (b *Bot) step(ctx context.Context, rec store.Record, id string, in message.Inbound) (store.Commit, []store.Event, error) {
 	now := b.now()
 	state := rec.State
 	if state.ID == "" {
@@ -138,7 +156,7 @@ func (b *Bot) step(ctx context.Context, rec store.Record, id string, in message.
 	}
 	next, reply, effects, err := b.engine.Step(state, in.Input, now)
 	if err != nil {
-		return store.Commit{}, fmt.Errorf("bot: step %s: %w", next.Step, err)
+		return store.Commit{}, nil, fmt.Errorf("bot: step %s: %w", next.Step, err)
 	}
 	c := store.Commit{ID: id, MsgID: in.MsgID, Version: rec.Version, Unblock: in.Reachable}
 	if rec.State.Pending != "" && next.Pending == "" {
@@ -148,7 +166,7 @@ func (b *Bot) step(ctx context.Context, rec store.Record, id string, in message.
 	for round := 0; ; round++ {
 		outcome, awaited, err := b.apply(ctx, t, effects)
 		if err != nil {
-			return store.Commit{}, err
+			return store.Commit{}, nil, err
 		}
 		if !awaited || round == maxResults {
 			break
@@ -160,7 +178,7 @@ func (b *Bot) step(ctx context.Context, rec store.Record, id string, in message.
 		name, value, _ := strings.Cut(outcome, ":")
 		next, more, effects, err = b.engine.Step(next, flow.Input{Kind: flow.Result, Option: name, Text: value}, now)
 		if err != nil {
-			return store.Commit{}, fmt.Errorf("bot: step %s: %w", next.Step, err)
+			return store.Commit{}, nil, fmt.Errorf("bot: step %s: %w", next.Step, err)
 		}
 		reply.Texts = append(reply.Texts, more.Texts...)
 		reply.Options, reply.Step, reply.Lang = more.Options, more.Step, more.Lang
@@ -176,12 +194,12 @@ func (b *Bot) step(ctx context.Context, rec store.Record, id string, in message.
 	if !reply.Empty() && suppressed == "" {
 		out, err := json.Marshal(message.Outbound{To: in.Address, Participant: id, Reply: reply, CheckedAt: now.UnixMilli(), Req: in.MsgID})
 		if err != nil {
-			return store.Commit{}, fmt.Errorf("bot: encode reply: %w", err)
+			return store.Commit{}, nil, fmt.Errorf("bot: encode reply: %w", err)
 		}
 		// The reply goes first, before what effects appended, as before.
 		c.Appends = append([]store.Append{{Stream: store.Outbox(in.Channel), Payload: string(out)}}, c.Appends...)
 	}
-	return c, nil
+	return c, t.Counts, nil
 }
 
 // apply carries out effects and returns the outcome of the last awaited one.

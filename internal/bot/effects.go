@@ -20,6 +20,9 @@ type Turn struct {
 	// State is the participant's state after the step; a handler whose effect
 	// changes what the engine sees next (a booking made) updates it.
 	State *flow.State
+	// Counts are the events the turn adds to the programme's figures, counted once
+	// its commit succeeds.
+	Counts []store.Event
 }
 
 // EffectHandler carries out one kind of effect: it adds what the effect writes to
@@ -35,6 +38,7 @@ func builtinEffects() map[string]EffectHandler {
 	return map[string]EffectHandler{
 		"feedback": feedbackEffect,
 		"forget":   forgetEffect,
+		"count":    countEffect,
 	}
 }
 

@@ -121,7 +121,9 @@ type Ask struct {
 }
 
 // Action is one of: set (variables or profile.* fields), plan_add, plan_remove,
-// plan_clear, start, feedback, handoff, forget, book, cancel, confirm. Values may name variables as $name.
+// plan_clear, start, feedback, handoff, forget, book, cancel, confirm, count (an
+// event for the programme's figures: {count: {event: card_opened, card: $card}}).
+// Values may name variables as $name.
 type Action struct {
 	Kind string
 	Arg  string
@@ -133,7 +135,7 @@ type Action struct {
 var actionKinds = map[string]bool{
 	"set": true, "plan_add": true, "plan_clear": true, "start": true, "feedback": true,
 	"handoff": true, "forget": true, "book": true, "cancel": true, "confirm": true,
-	"plan_remove": true,
+	"plan_remove": true, "count": true,
 }
 
 // UnmarshalYAML reads a one-key map: {kind: scalar} or {kind: {k: v}}.

@@ -276,6 +276,9 @@ func (s *Service) claim(ctx context.Context, g store.Guide, id string, now time.
 	}
 	s.m.event("claimed", tk.Lang, "")
 	s.m.since("claim", tk.Lang, tk.Opened, now)
+	if err := s.st.Observe(ctx, store.Month(now.In(s.opt.Zone)), ClaimSeconds, float64(now.Unix()-tk.Opened)); err != nil {
+		s.opt.Log.Warn("handoff: time to claim not kept for the figures", "ticket", id, "err", err)
+	}
 	if err := s.answered(ctx, g, id, now); err != nil {
 		return err
 	}
@@ -508,6 +511,10 @@ func (s *Service) finish(ctx context.Context, g store.Guide, tk store.Ticket, ou
 	}
 	s.m.event("closed", tk.Lang, outcome)
 	s.m.since("close", tk.Lang, tk.Opened, now)
+	closedEvent := store.Event{Name: TicketClosed, Dims: map[string]string{"lang": message.LangLabel(tk.Lang), "outcome": outcome}}
+	if err := s.st.Count(ctx, store.Month(now.In(s.opt.Zone)), closedEvent); err != nil {
+		s.opt.Log.Warn("handoff: outcome not counted for the figures", "ticket", id, "err", err)
+	}
 	back := message.Inbound{Channel: tk.Channel, Address: tk.Address, MsgID: "handoff-done:" + id,
 		Input: flow.Input{Kind: flow.Tick, Step: DoneStep, Text: strings.Join(ticked, ",")}, OnlyIfNotSuppressed: true}
 	if _, err := s.bot.Handle(ctx, back); err != nil {

@@ -55,6 +55,7 @@ func (s *Service) open(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 		t.Commit.Appends = append(t.Commit.Appends, outbox(m))
 	}
 	s.m.event("opened", lang, "")
+	t.Counts = append(t.Counts, store.Event{Name: TicketOpened, Dims: map[string]string{"lang": message.LangLabel(lang)}})
 	if len(available) == 0 {
 		return "nobody:" + position, nil
 	}

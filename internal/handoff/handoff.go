@@ -38,6 +38,8 @@ type Store interface {
 	HeldTickets(ctx context.Context, guide string) ([]string, error)
 	SetCurrentTicket(ctx context.Context, guide, id string) error
 	RemoveGuide(ctx context.Context, chat string) error
+	Count(ctx context.Context, month string, events ...store.Event) error
+	Observe(ctx context.Context, month, name string, value float64) error
 	Load(ctx context.Context, id, msgID string) (store.Record, error)
 }
 

@@ -33,3 +33,10 @@ func (m *metrics) event(event, lang, outcome string) {
 func (m *metrics) since(stage, lang string, opened int64, now time.Time) {
 	m.waited.WithLabelValues(stage, lang).Observe(now.Sub(time.Unix(opened, 0)).Seconds())
 }
+
+// The programme's figures the handoff adds to (store.Count, store.Observe).
+const (
+	TicketOpened = "ticket_opened"
+	TicketClosed = "ticket_closed" // by outcome
+	ClaimSeconds = "claim_seconds"
+)

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/guidebot/guidebot/internal/admin"
+	"github.com/guidebot/guidebot/internal/handoff"
+	"github.com/guidebot/guidebot/internal/report"
+	"github.com/guidebot/guidebot/internal/schedule"
+	"github.com/guidebot/guidebot/internal/store"
+)
+
+// reachedLookback is how many months before a report's first the reach before it is
+// summed over, for the running total and the target's pace.
+const reachedLookback = 60
+
+// figures gathers the programme's report for the days from..to from Redis: the
+// months' counters, the times to claim, the feedback, and the schedule's target.
+func figures(st *store.Store, sched *schedule.Holder, now func() time.Time) admin.Figures {
+	return func(ctx context.Context, from, to time.Time) (report.Report, error) {
+		s := sched.Current()
+		zone := programmeZone(s)
+		months := report.Months(from, to)
+		counts, err := st.Counts(ctx, months)
+		if err != nil {
+			return report.Report{}, err
+		}
+		before, err := st.Counts(ctx, report.Months(from.AddDate(0, -reachedLookback, 0), from.AddDate(0, 0, -from.Day())))
+		if err != nil {
+			return report.Report{}, err
+		}
+		in := report.Input{From: from, To: to, Now: now().In(zone)}
+		for m, fields := range counts {
+			for f, n := range fields {
+				e := store.ParseField(f)
+				in.Counts = append(in.Counts, report.Counted{Month: m, Name: e.Name, Dims: e.Dims, N: n})
+			}
+		}
+		for _, fields := range before {
+			for f, n := range fields {
+				if store.ParseField(f).Name == report.EventReached {
+					in.Reached += n
+				}
+			}
+		}
+		if in.Claims, err = st.Observations(ctx, months, handoff.ClaimSeconds); err != nil {
+			return report.Report{}, err
+		}
+		fb, err := st.Feedback(ctx, from, to.AddDate(0, 0, 1))
+		if err != nil {
+			return report.Report{}, err
+		}
+		for _, f := range fb {
+			in.Feedback = append(in.Feedback, report.Feedback{At: f.At, Rating: f.Rating, Comment: f.Comment, Lang: f.Lang, About: f.About})
+		}
+		if s.Target.Participants > 0 && !s.Target.By.IsZero() {
+			by := s.Target.By
+			in.Target = report.Target{Participants: s.Target.Participants, By: time.Date(by.Year, by.Month, by.Day, 0, 0, 0, 0, zone)}
+		}
+		return report.Build(in), nil
+	}
+}
+
+// reportCmd prints the programme's figures: `guidebot report [--from DATE] [--to
+// DATE] [--format md|csv|json]`.
+func reportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("report", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	fromText := flags.String("from", "", "first day, YYYY-MM-DD [the first of the month 11 months before --to]")
+	toText := flags.String("to", "", "last day, YYYY-MM-DD [today]")
+	format := flags.String("format", "md", "md, csv or json")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if !slices.Contains(report.Formats, *format) {
+		return fmt.Errorf("report: --format %q: want %s", *format, strings.Join(report.Formats, ", "))
+	}
+	a, err := newApp(ctx, getenv, stderr, slog.LevelWarn)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	from, to, err := admin.Period(*fromText, *toText, a.now().In(programmeZone(a.schedule.Current())))
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	rep, err := figures(a.store, a.schedule, a.now)(ctx, from, to)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return report.Write(stdout, rep, *format)
+}

@@ -1,0 +1,3 @@
+// Package admin is the coordinators' HTTP side: the programme report as JSON at
+// /api/report, behind the admin token.
+package admin
