@@ -36,7 +36,10 @@ func figures(st *store.Store, sched *schedule.Holder, now func() time.Time) admi
 		if err != nil {
 			return report.Report{}, err
 		}
-		in := report.Input{From: from, To: to, Now: now().In(zone)}
+		in := report.Input{From: from, To: to, Now: now().In(zone), Held: held(s, from, to, now()), Venues: map[string]string{}}
+		for _, ss := range s.Sessions {
+			in.Venues[ss.ID] = ss.Venue.ID
+		}
 		for m, fields := range counts {
 			for f, n := range fields {
 				e := store.ParseField(f)
@@ -96,4 +99,31 @@ func reportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("report: %w", err)
 	}
 	return report.Write(stdout, rep, *format)
+}
+
+// heldBatch is how many occurrences a report reads from the schedule at a time.
+const heldBatch = 500
+
+// held counts, by venue, the sessions that took place from from to to (both days
+// included) and before now.
+func held(s *schedule.Schedule, from, to, now time.Time) map[string]int64 {
+	end := to.AddDate(0, 0, 1)
+	if now.Before(end) {
+		end = now
+	}
+	out := map[string]int64{}
+	for cursor := from; cursor.Before(end); {
+		batch := s.Next(cursor, heldBatch, nil)
+		for _, o := range batch {
+			if !o.Start.Before(end) {
+				return out
+			}
+			out[o.Session.Venue.ID]++
+		}
+		if len(batch) < heldBatch {
+			return out
+		}
+		cursor = batch[len(batch)-1].Start.Add(time.Nanosecond)
+	}
+	return out
 }

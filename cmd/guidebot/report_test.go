@@ -126,3 +126,38 @@ func BenchmarkReportYear(b *testing.B) {
 		}
 	}
 }
+
+// TestSessionsHeld: the sessions held in a period are those of the schedule that
+// started in it and before now; two halves of a period add up to the whole, and
+// none later than now counts.
+func TestSessionsHeld(t *testing.T) {
+	h, err := loadSchedule(config.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := h.Current()
+	day := func(d string) time.Time {
+		v, _ := time.ParseInLocation(time.DateOnly, d, s.Venues[0].Location)
+		return v
+	}
+	sum := func(m map[string]int64) (n int64) {
+		for _, v := range m {
+			n += v
+		}
+		return n
+	}
+	later := day("2027-06-01")
+	whole := held(s, day("2026-11-01"), day("2026-12-31"), later)
+	first, second := held(s, day("2026-11-01"), day("2026-11-30"), later), held(s, day("2026-12-01"), day("2026-12-31"), later)
+	if sum(whole) == 0 || sum(whole) != sum(first)+sum(second) || whole["library"] != first["library"]+second["library"] {
+		t.Fatalf("November and December %v, %v; both %v", first, second, whole)
+	}
+	// The library's Saturdays of December but for the 26th, which is called off (3),
+	// and the course's meetings on 1 and 8 December (2).
+	if second["library"] != 5 {
+		t.Fatalf("library sessions held in December: %d, want 5", second["library"])
+	}
+	if sofar := held(s, day("2026-12-01"), day("2026-12-31"), day("2026-12-06")); sofar["library"] != 2 {
+		t.Fatalf("held by 6 December: %v", sofar)
+	}
+}

@@ -63,6 +63,11 @@ type Input struct {
 	Target   Target
 	Reached  int64 // participants reached before From, for the target's pace
 	Now      time.Time
+	// Held is the sessions that took place in the period, by venue (the schedule's
+	// occurrences up to now, cancelled dates left out); Venues names each session's
+	// venue, for the bookings by venue.
+	Held   map[string]int64
+	Venues map[string]string
 }
 
 // Report is a programme's figures for a period; no personal data.
@@ -106,10 +111,13 @@ type Pace struct {
 
 // Sessions are the bookings of guidance sessions, and what came of them.
 type Sessions struct {
+	Held          Cell            `json:"held"`
+	HeldByVenue   map[string]Cell `json:"held_by_venue"`
 	Bookings      Cell            `json:"bookings"`
 	Confirmations Cell            `json:"confirmations"`
 	Cancellations Cell            `json:"cancellations"`
 	BySession     map[string]Cell `json:"bookings_by_session"`
+	ByVenue       map[string]Cell `json:"bookings_by_venue"`
 }
 
 // Tickets are the requests for a person, their outcomes and how long a claim took.
@@ -164,7 +172,7 @@ func Months(from, to time.Time) []string {
 func Build(in Input) Report {
 	r := Report{From: in.From.Format(time.DateOnly), To: in.To.Format(time.DateOnly),
 		Reach:    Reach{ByLanguage: map[string]Cell{}, ByChannel: map[string]Cell{}},
-		Sessions: Sessions{BySession: map[string]Cell{}},
+		Sessions: Sessions{BySession: map[string]Cell{}, ByVenue: map[string]Cell{}, HeldByVenue: map[string]Cell{}},
 		Tickets:  Tickets{ByOutcome: map[string]Cell{}}}
 	perMonth := map[string]int64{}
 	cards := map[[2]string]*CardRow{}
@@ -194,6 +202,9 @@ func Build(in Input) Report {
 		case EventBooking:
 			r.Sessions.Bookings += n
 			r.Sessions.BySession[c.Dims["session"]] += n
+			if v, ok := in.Venues[c.Dims["session"]]; ok {
+				r.Sessions.ByVenue[v] += n
+			}
 		case EventConfirmation:
 			r.Sessions.Confirmations += n
 		case EventCancellation:
@@ -203,6 +214,10 @@ func Build(in Input) Report {
 		case EventTicketClosed:
 			r.Tickets.ByOutcome[c.Dims["outcome"]] += n
 		}
+	}
+	for venue, n := range in.Held {
+		r.Sessions.Held += Cell(n)
+		r.Sessions.HeldByVenue[venue] += Cell(n)
 	}
 	cumulative := in.Reached
 	for _, m := range Months(in.From, in.To) {

@@ -44,6 +44,8 @@ func seeded() Input {
 			{Month: "2026-11", Name: EventTicketClosed, Dims: map[string]string{"outcome": "no_show"}, N: 2},
 		},
 		Claims:   []float64{60, 600, 120, 300},
+		Held:     map[string]int64{"library": 12, "ekebo": 3},
+		Venues:   map[string]string{"library-saturday": "library", "course": "library"},
 		Feedback: []Feedback{{Rating: "5", Comment: "Tack för hjälpen"}, {Rating: "4"}, {Rating: "3", Comment: "bra | men långsamt"}, {Rating: "yes", About: "session"}},
 	}
 }
@@ -64,6 +66,9 @@ func TestFigures(t *testing.T) {
 		{"SMS", r.Reach.ByChannel["sms"], Cell(23)},
 		{"target remaining", r.Target.Remaining, int64(55)},
 		{"bookings", r.Sessions.Bookings, Cell(11)},
+		{"by venue", r.Sessions.ByVenue["library"], Cell(11)},
+		{"held", r.Sessions.Held, Cell(15)},
+		{"held at Ekebo (small)", r.Sessions.HeldByVenue["ekebo"].String(), "<5"},
 		{"by session", r.Sessions.BySession["course"].String(), "<5"},
 		{"confirmations", r.Sessions.Confirmations, Cell(6)},
 		{"tickets", r.Tickets.Opened, Cell(10)},
