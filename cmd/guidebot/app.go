@@ -132,7 +132,8 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	}
 	st := store.New(rdb, opt)
 	messages := outbox.NewMessagesCounter()
-	b := bot.New(engine, st, time.Now, log, bot.InboundLimit(cfg.InboundLimit, cfg.DefaultLang), bot.CountMessages(messages))
+	b := bot.New(engine, st, time.Now, log, bot.InboundLimit(cfg.InboundLimit, cfg.DefaultLang), bot.CountMessages(messages),
+		bot.ReportIn(programmeZone(sched.Current())))
 	bookings := booking.New(sched, st, booking.DefaultMaxOpen)
 	bookings.Register(b)
 	var guidesChat string

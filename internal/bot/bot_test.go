@@ -393,3 +393,25 @@ func TestInboundLimit(t *testing.T) {
 		t.Fatalf("the next window: %q, want the menu", got)
 	}
 }
+
+// TestFiguresCountedInTheProgrammesMonth: a first contact at 23:30 UTC on 30
+// November is 00:30 on 1 December in Karlskoga, and counts in December; a message
+// that fails is not counted; a repeat of one that was is not counted again.
+func TestFiguresCountedInTheProgrammesMonth(t *testing.T) {
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC) }
+	e := bottest.New(t, now)
+	for i := 0; i < 2; i++ { // the second is Telegram's retry of the first
+		if _, err := e.Bot.Handle(ctx, text("700", "first", "hej")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts, err := e.Store.Counts(ctx, []string{"2026-11", "2026-12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Event{Name: bot.ReachedEvent, Dims: map[string]string{"channel": message.Telegram, "lang": "sv"}}.Field()
+	if len(counts["2026-11"]) != 0 || counts["2026-12"][want] != 1 {
+		t.Fatalf("counts %v, want one %s in 2026-12", counts, want)
+	}
+}

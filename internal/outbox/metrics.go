@@ -19,10 +19,6 @@ type Metrics struct {
 	messages  *prometheus.CounterVec   // channel, direction, lang
 }
 
-// Messages is guidebot_messages_total: messages in (handled) and out (accepted by the
-// provider) by channel and language. The bot counts what comes in on the same series.
-func (m *Metrics) Messages() *prometheus.CounterVec { return m.messages }
-
 // NewMessagesCounter is guidebot_messages_total, unregistered: the service builds it
 // before its registry, for the bot to count what comes in; NewMetrics on a registry
 // that holds it shares it.

@@ -87,7 +87,8 @@ func build(t testing.TB, rdb redis.UniversalClient, prefix string, now func() ti
 	}
 	st := store.New(rdb, opt)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b := bot.New(eng, st, now, quiet, bot.InboundLimit(limit, DefaultLang))
+	// The programme's zone, as serve takes it: the first venue's.
+	b := bot.New(eng, st, now, quiet, bot.InboundLimit(limit, DefaultLang), bot.ReportIn(sched.Venues[0].Location))
 	booking.New(sched, st, booking.DefaultMaxOpen).Register(b)
 	h := handoff.New(st, b, cat, handoff.Options{DefaultLang: DefaultLang, Now: now, Log: quiet})
 	h.Register(b)
