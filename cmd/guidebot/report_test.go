@@ -10,8 +10,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/handoff"
+	"github.com/guidebot/guidebot/internal/remind"
 	"github.com/guidebot/guidebot/internal/report"
 	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/internal/store/storetest"
@@ -159,5 +161,18 @@ func TestSessionsHeld(t *testing.T) {
 	}
 	if sofar := held(s, day("2026-12-01"), day("2026-12-31"), day("2026-12-06")); sofar["library"] != 2 {
 		t.Fatalf("held by 6 December: %v", sofar)
+	}
+}
+
+// TestEventNames: what the service counts is what the report reads.
+func TestEventNames(t *testing.T) {
+	for counted, read := range map[string]string{
+		bot.ReachedEvent: report.EventReached, handoff.TicketOpened: report.EventTicketOpened,
+		handoff.TicketClosed: report.EventTicketClosed, remind.ReminderSent: report.EventReminderSent,
+		remind.ReminderDropped: report.EventReminderLost,
+	} {
+		if counted != read {
+			t.Errorf("counted as %q, read as %q", counted, read)
+		}
 	}
 }

@@ -121,7 +121,8 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	if err := srv.Registry().Register(a.store.BacklogCollector(channels)); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	reminders, err := remind.NewRunner(a.store, remind.Ticks{Source: a.store, Handler: a.handoff}, channels, a.now, a.log, srv.Registry())
+	reminders, err := remind.NewRunner(a.store, remind.Ticks{Source: a.store, Handler: a.handoff}, channels, a.now, a.log, srv.Registry(),
+		remind.ReportIn(programmeZone(a.schedule.Current())))
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ const everyMinute = "* * * * *"
 // Releaser moves due reminders into the outboxes; *store.Store is one.
 type Releaser interface {
 	ReleaseDue(ctx context.Context, now time.Time, max int, channels []string) (store.Released, error)
+	Count(ctx context.Context, month string, events ...store.Event) error
 }
 
 // TickSource leases due ticks and forgets delivered ones; *store.Store is one.
@@ -58,11 +59,25 @@ type Runner struct {
 	now      func() time.Time
 	log      *slog.Logger
 	counted  *prometheus.CounterVec
+	zone     *time.Location // where the figures' months begin
 }
+
+// Option configures a Runner.
+type Option func(*Runner)
+
+// ReportIn counts the reminders in the programme's figures by the months of zone
+// (the programme's time zone); without it, UTC's.
+func ReportIn(zone *time.Location) Option { return func(r *Runner) { r.zone = zone } }
+
+// The programme's figures the runner adds to.
+const (
+	ReminderSent    = "reminder_sent"
+	ReminderDropped = "reminder_dropped"
+)
 
 // NewRunner returns a runner for channels; ticks may be zero (no follow-ups); now
 // is the clock; reg receives guidebot_reminders_total (nil: not registered).
-func NewRunner(st Releaser, ticks Ticks, channels []string, now func() time.Time, log *slog.Logger, reg prometheus.Registerer) (*Runner, error) {
+func NewRunner(st Releaser, ticks Ticks, channels []string, now func() time.Time, log *slog.Logger, reg prometheus.Registerer, opts ...Option) (*Runner, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -75,7 +90,11 @@ func NewRunner(st Releaser, ticks Ticks, channels []string, now func() time.Time
 			return nil, fmt.Errorf("remind: register metrics: %w", err)
 		}
 	}
-	return &Runner{st: st, ticks: ticks, channels: channels, now: now, log: log, counted: c}, nil
+	r := &Runner{st: st, ticks: ticks, channels: channels, now: now, log: log, counted: c, zone: time.UTC}
+	for _, o := range opts {
+		o(r)
+	}
+	return r, nil
 }
 
 // Tick releases everything due now, a batch at a time.
@@ -87,6 +106,7 @@ func (r *Runner) Tick(ctx context.Context) (queued, dropped int, err error) {
 		r.counted.WithLabelValues("queued").Add(float64(q))
 		r.counted.WithLabelValues("dropped").Add(float64(d))
 		r.counted.WithLabelValues("late").Add(float64(rel.Late))
+		r.countFigures(ctx, rel)
 		if err != nil {
 			return queued, dropped, err
 		}
@@ -150,4 +170,19 @@ func (r *Runner) Run(ctx context.Context) error {
 	<-ctx.Done()
 	<-c.Stop().Done()
 	return nil
+}
+
+// countFigures adds what one release did to the programme's figures; a count that
+// fails is logged, as the reminders are out already.
+func (r *Runner) countFigures(ctx context.Context, rel store.Released) {
+	var events []store.Event
+	for i := 0; i < rel.Queued; i++ {
+		events = append(events, store.Event{Name: ReminderSent})
+	}
+	for i := 0; i < rel.Dropped; i++ {
+		events = append(events, store.Event{Name: ReminderDropped})
+	}
+	if err := r.st.Count(ctx, store.Month(r.now().In(r.zone)), events...); err != nil {
+		r.log.Warn("reminders not counted for the figures", "err", err)
+	}
 }

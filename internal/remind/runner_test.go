@@ -140,6 +140,12 @@ guidebot_reminders_total{outcome="queued"} 3
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "guidebot_reminders_total"); err != nil {
 		t.Fatal(err)
 	}
+	// And in the programme's figures, by month.
+	month := store.Month(f.now)
+	counts, err := f.st.Counts(f.ctx, []string{month})
+	if err != nil || counts[month][remind.ReminderSent] != 3 || counts[month][remind.ReminderDropped] != 1 {
+		t.Fatalf("figures %v %v", counts, err)
+	}
 }
 
 // BenchmarkRelease moves b.N due reminders into the outboxes with a real Redis and

@@ -116,8 +116,12 @@ type Sessions struct {
 	Bookings      Cell            `json:"bookings"`
 	Confirmations Cell            `json:"confirmations"`
 	Cancellations Cell            `json:"cancellations"`
-	BySession     map[string]Cell `json:"bookings_by_session"`
-	ByVenue       map[string]Cell `json:"bookings_by_venue"`
+	RemindersSent Cell            `json:"reminders_sent"`
+	// RemindersDropped were not sent: their session had begun when they came due
+	// (the service was down).
+	RemindersDropped Cell            `json:"reminders_dropped"`
+	BySession        map[string]Cell `json:"bookings_by_session"`
+	ByVenue          map[string]Cell `json:"bookings_by_venue"`
 }
 
 // Tickets are the requests for a person, their outcomes and how long a claim took.
@@ -157,6 +161,8 @@ const (
 	EventCancellation = "cancellation"
 	EventTicketOpened = "ticket_opened"
 	EventTicketClosed = "ticket_closed"
+	EventReminderSent = "reminder_sent"
+	EventReminderLost = "reminder_dropped"
 )
 
 // Months lists the months from from to to, both included: "2026-01", "2026-02", ….
@@ -209,6 +215,10 @@ func Build(in Input) Report {
 			r.Sessions.Confirmations += n
 		case EventCancellation:
 			r.Sessions.Cancellations += n
+		case EventReminderSent:
+			r.Sessions.RemindersSent += n
+		case EventReminderLost:
+			r.Sessions.RemindersDropped += n
 		case EventTicketOpened:
 			r.Tickets.Opened += n
 		case EventTicketClosed:
