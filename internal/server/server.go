@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +20,7 @@ type Server struct {
 	registry *prometheus.Registry
 	log      *slog.Logger
 	draining atomic.Bool
+	answered *prometheus.CounterVec // route, code
 }
 
 // retryAfter is what a webhook refused while the replica drains tells the provider:
@@ -29,7 +31,12 @@ const retryAfter = "5"
 func New(ready func(ctx context.Context) error, log *slog.Logger) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{mux: http.NewServeMux(), ready: ready, registry: reg, log: log}
+	s := &Server{mux: http.NewServeMux(), ready: ready, registry: reg, log: log,
+		answered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "guidebot_http_requests_total",
+			Help: "Requests to the channels' and the admin routes by route and status code: refused signatures (403), bad input (400), failures the provider retries (5xx), drain (503).",
+		}, []string{"route", "code"})}
+	reg.MustRegister(s.answered)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -46,13 +53,26 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 // rather than to a replica that is going away.
 func (s *Server) Handle(pattern string, h http.Handler) {
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		defer func() { s.answered.WithLabelValues(pattern, strconv.Itoa(rec.code)).Inc() }()
 		if s.draining.Load() {
-			w.Header().Set("Retry-After", retryAfter)
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			rec.Header().Set("Retry-After", retryAfter)
+			http.Error(rec, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(rec, r)
 	}))
+}
+
+// statusRecorder remembers the status code a handler answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
 }
 
 // Drain starts a shutdown: /readyz fails, so a load balancer stops sending here, and

@@ -68,4 +68,12 @@ func TestDrain(t *testing.T) {
 			t.Fatalf("%s while draining: %d", path, rec.Code)
 		}
 	}
+	// Each answer of a channel's route is counted by its code.
+	metrics := do(http.MethodGet, "/metrics").Body.String()
+	for _, want := range []string{`guidebot_http_requests_total{code="200",route="POST /sms/inbound"} 1`,
+		`guidebot_http_requests_total{code="503",route="POST /sms/inbound"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
