@@ -58,19 +58,54 @@ const (
 	testDBs     = 10
 )
 
+// dbLease is how long a test may hold its database before another run may take it
+// (a test that crashed without cleaning up).
+const dbLease = 10 * time.Minute
+
 // redisURL is a Redis database for this test alone, so its outbox streams,
-// participants and bookings meet no other run's.
+// participants and bookings meet no other run's: a test takes the first database
+// whose lock (a key in database 0) it can set, so two runs at once on one Redis —
+// CI beside someone's own `go test` — never share one.
 func redisURL(t *testing.T) string {
 	addr := storetest.Addr(t)
-	db := firstTestDB + rand.IntN(testDBs)
+	locks := redis.NewClient(&redis.Options{Addr: addr})
+	owner := fmt.Sprintf("%d-%d", os.Getpid(), rand.Int64())
+	ctx := context.Background()
+	db := -1
+	for deadline := time.Now().Add(time.Minute); db < 0; {
+		for _, n := range rand.Perm(testDBs) {
+			ok, err := locks.SetNX(ctx, fmt.Sprintf("guidebot-test-db:%d", firstTestDB+n), owner, dbLease).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				db = firstTestDB + n
+				break
+			}
+		}
+		if db < 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("no free Redis database among %d–%d", firstTestDB, firstTestDB+testDBs-1)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
 	flush := func() {
-		if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		if err := rdb.FlushDB(ctx).Err(); err != nil {
 			t.Errorf("emptying Redis database %d: %v", db, err)
 		}
 	}
 	flush()
-	t.Cleanup(func() { flush(); rdb.Close() })
+	t.Cleanup(func() {
+		flush()
+		rdb.Close()
+		// Only our own lock: one that outlived its lease may be another run's now.
+		if v, _ := locks.Get(ctx, fmt.Sprintf("guidebot-test-db:%d", db)).Result(); v == owner {
+			locks.Del(ctx, fmt.Sprintf("guidebot-test-db:%d", db))
+		}
+		locks.Close()
+	})
 	return fmt.Sprintf("redis://%s/%d", addr, db)
 }
 
