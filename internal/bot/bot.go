@@ -26,6 +26,7 @@ const maxAttempts = 16
 // Store is what the bot needs of the Redis store.
 type Store interface {
 	Load(ctx context.Context, id, msgID string) (store.Record, error)
+	LoadInbound(ctx context.Context, id, msgID string) (store.Record, error)
 	Commit(ctx context.Context, c store.Commit) (int64, error)
 	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
 	Count(ctx context.Context, month string, events ...store.Event) error
@@ -89,8 +90,14 @@ func (b *Bot) Handle(ctx context.Context, in message.Inbound) (duplicate bool, e
 		return false, fmt.Errorf("bot: %w", err)
 	}
 	defer unlock()
+	// What the participant sent counts against the inbound limit; the service's own
+	// nudges (a follow-up tick, a guide's end of a talk) do not.
+	load := b.store.LoadInbound
+	if in.Input.Kind == flow.Tick || in.Input.Kind == flow.Result {
+		load = b.store.Load
+	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		rec, err := b.store.Load(ctx, id, in.MsgID)
+		rec, err := load(ctx, id, in.MsgID)
 		if errors.Is(err, store.ErrDuplicate) {
 			return true, nil
 		}

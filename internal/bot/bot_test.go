@@ -415,3 +415,35 @@ func TestFiguresCountedInTheProgrammesMonth(t *testing.T) {
 		t.Fatalf("counts %v, want one %s in 2026-12", counts, want)
 	}
 }
+
+// TestTicksDoNotCountAgainstTheLimit: the service's own nudges (a follow-up tick)
+// are handled whatever the participant sent, and leave their window as it was.
+func TestTicksDoNotCountAgainstTheLimit(t *testing.T) {
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 5, 0, time.UTC) }
+	e := bottest.Limited(t, now, 2)
+	f := fixture{bot: e.Bot, store: e.Store, rdb: e.Redis, cat: e.Catalog}
+	for i, s := range []string{"hej", "1"} {
+		if _, err := f.bot.Handle(ctx, text("600", fmt.Sprint("m", i), s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.replies(t, message.Telegram)
+	for i := 0; i < 3; i++ {
+		tick := message.Inbound{Channel: message.Telegram, Address: "600", MsgID: fmt.Sprint("tick", i),
+			Input: flow.Input{Kind: flow.Tick, Step: "main.menu"}}
+		if _, err := f.bot.Handle(ctx, tick); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.replies(t, message.Telegram); len(got) != 3 || strings.Contains(strings.Join(got, ""), f.cat.Render("sv", flow.Message{ID: "flood.notice"})) {
+		t.Fatalf("ticks: %q, want three menus and no notice", got)
+	}
+	// The participant's own third message is the first over the limit.
+	if _, err := f.bot.Handle(ctx, text("600", "m2", "meny")); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.replies(t, message.Telegram); len(got) != 1 || got[0] != f.cat.Render("sv", flow.Message{ID: "flood.notice"}) {
+		t.Fatalf("third message: %q, want the notice", got)
+	}
+}

@@ -82,6 +82,17 @@ const pendingField = "r"
 // Load reads a participant, their bookings and their suppression in one round trip
 // and reports a message id seen before.
 func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
+	return s.load(ctx, id, msgID, false)
+}
+
+// LoadInbound is Load for a message the participant sent, which counts in their
+// inbound window (Options.InboundWindow; Record.Recent) in the same round trip. The
+// service's own nudges (ticks) load with Load and count for nothing.
+func (s *Store) LoadInbound(ctx context.Context, id, msgID string) (Record, error) {
+	return s.load(ctx, id, msgID, true)
+}
+
+func (s *Store) load(ctx context.Context, id, msgID string, inbound bool) (Record, error) {
 	pipe := s.rdb.Pipeline()
 	get := pipe.HMGet(ctx, s.keys.state(id), "v", "d", pendingField, handoffField)
 	bookings := pipe.HGetAll(ctx, s.keys.bookings(id))
@@ -90,7 +101,7 @@ func (s *Store) Load(ctx context.Context, id, msgID string) (Record, error) {
 	var recent *redis.Cmd
 	if msgID != "" {
 		seen = pipe.Exists(ctx, s.keys.seen(id, msgID))
-		if w := s.opt.InboundWindow; w > 0 {
+		if w := s.opt.InboundWindow; w > 0 && inbound {
 			// In the same round trip: the message ids of the window, so a provider's
 			// retry or a version conflict's second load is not counted twice.
 			window := s.now().UnixNano() / int64(w)
