@@ -127,3 +127,39 @@ func held(s *schedule.Schedule, from, to, now time.Time) map[string]int64 {
 	}
 	return out
 }
+
+// board is what the coordinators' page shows besides the report: this week's
+// sessions (Monday to Sunday at the programme) with their bookings against their
+// places, and the requests for a guide not yet closed.
+func board(st *store.Store, sched *schedule.Holder, langs []string) admin.Board {
+	return func(ctx context.Context, now time.Time) ([]admin.WeekSession, []admin.OpenTicket, error) {
+		s := sched.Current()
+		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+		monday := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+		var week []admin.WeekSession
+		for _, o := range s.Next(monday, heldBatch, nil) {
+			if !o.Start.Before(monday.AddDate(0, 0, 7)) {
+				break
+			}
+			booked, err := st.Roster(ctx, o.BookingKey())
+			if err != nil {
+				return nil, nil, err
+			}
+			places := o.Session.Venue.Capacity
+			if o.Session.Kind == schedule.KindCourse {
+				places = o.Session.Seats
+			}
+			week = append(week, admin.WeekSession{When: o.Start, Venue: o.Session.Venue.Name, Title: o.Session.Title,
+				Booked: booked, Places: places})
+		}
+		open, err := st.OpenTickets(ctx, langs)
+		if err != nil {
+			return nil, nil, err
+		}
+		tickets := make([]admin.OpenTicket, 0, len(open))
+		for _, t := range open {
+			tickets = append(tickets, admin.OpenTicket{ID: t.ID, Lang: t.Lang, Status: t.Status, Opened: time.Unix(t.Opened, 0)})
+		}
+		return week, tickets, nil
+	}
+}

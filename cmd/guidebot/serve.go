@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -115,8 +116,12 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		}
 	}
 	if a.cfg.AdminToken != "" {
-		srv.Handle("GET "+admin.ReportPath, admin.NewAPI(a.cfg.AdminToken, figures(a.store, a.schedule, a.now),
-			programmeZone(a.schedule.Current()), a.now, a.log))
+		api := admin.NewAPI(a.cfg.AdminToken, figures(a.store, a.schedule, a.now), programmeZone(a.schedule.Current()), a.now, a.log)
+		srv.Handle("GET "+admin.ReportPath, api)
+		page := admin.NewPage(api, board(a.store, a.schedule, cat.Languages()), cat, strings.HasPrefix(a.cfg.PublicURL, "https://"))
+		for pattern, h := range page.Routes() {
+			srv.Handle(pattern, h)
+		}
 	}
 	if err := srv.Registry().Register(a.store.BacklogCollector(channels)); err != nil {
 		return fmt.Errorf("metrics: %w", err)

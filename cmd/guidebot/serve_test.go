@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -399,6 +400,18 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK || figures.Reach.ByChannel["sms"] != "<5" || figures.Reach.ByChannel["telegram"] != "<5" {
 		t.Fatalf("/api/report: %d %+v %v", resp.StatusCode, figures, err)
 	}
+	// The coordinators' page: sent to sign in, signed in with the token, the chart.
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err = browser.PostForm(public+"/admin/signin", url.Values{"token": {adminToken}, "lang": {"en"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `id="reach-chart"`) || !strings.Contains(string(page), "Participants reached") {
+		t.Fatalf("/admin after signing in: %d\n%.500s", resp.StatusCode, page)
+	}
 	// One request id from the webhook to the provider call: the inbound MessageSid is
 	// the req of its handling and of the SMS that answered it.
 	req := fmt.Sprintf("SM%032d", 0)
@@ -611,5 +624,8 @@ func TestServeReportAPIOffWithoutToken(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("/api/report without ADMIN_TOKEN: %d, want 404", resp.StatusCode)
+	}
+	if resp, err := http.Get("http://" + addr + "/admin"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/admin without ADMIN_TOKEN: %v %v, want 404", resp, err)
 	}
 }

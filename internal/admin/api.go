@@ -81,37 +81,57 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(rep)
 }
 
-// authorized checks the bearer token in constant time, and keeps an address that
-// keeps guessing out for a while.
+// authorized checks the bearer token, and writes the refusal when it fails.
 func (a *API) authorized(w http.ResponseWriter, r *http.Request) bool {
 	addr := remote(r)
-	now := a.now()
-	a.mu.Lock()
-	f := a.failures[addr]
-	a.mu.Unlock()
-	if now.Before(f.until) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(f.until.Sub(now).Seconds())+1))
+	if wait, locked := a.locked(addr); locked {
+		w.Header().Set("Retry-After", strconv.Itoa(wait))
 		http.Error(w, "too many wrong tokens; try again later", http.StatusTooManyRequests)
 		return false
 	}
-	given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if ok && subtle.ConstantTimeCompare([]byte(given), a.token) == 1 {
-		a.mu.Lock()
-		delete(a.failures, addr)
-		a.mu.Unlock()
+	given, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") && a.attempt(addr, given) {
 		return true
 	}
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		a.attempt(addr, "") // a missing token counts as a wrong one
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="guidebot"`)
+	http.Error(w, "unauthorized", http.StatusUnauthorized)
+	return false
+}
+
+// locked says whether addr is kept out after too many wrong tokens, and for how
+// many more seconds.
+func (a *API) locked(addr string) (seconds int, locked bool) {
+	now := a.now()
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.failures[addr]
+	if now.Before(f.until) {
+		return int(f.until.Sub(now).Seconds()) + 1, true
+	}
+	return 0, false
+}
+
+// attempt compares a token with the admin token in constant time and keeps score
+// of addr's wrong ones: the fifth in a row locks it out for a while.
+func (a *API) attempt(addr, given string) bool {
+	ok := given != "" && subtle.ConstantTimeCompare([]byte(given), a.token) == 1
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ok {
+		delete(a.failures, addr)
+		return true
+	}
+	f := a.failures[addr]
 	f.n++
 	if f.n >= maxFailures {
-		f.until = now.Add(lockout)
+		f.until = a.now().Add(lockout)
 		f.n = 0
 	}
 	a.failures[addr] = f
-	a.mu.Unlock()
-	a.log.Warn("report API: missing or wrong admin token", "remote", addr)
-	w.Header().Set("WWW-Authenticate", `Bearer realm="guidebot"`)
-	http.Error(w, "unauthorized", http.StatusUnauthorized)
+	a.log.Warn("admin: missing or wrong admin token", "remote", addr)
 	return false
 }
 

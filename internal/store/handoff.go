@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -470,4 +471,47 @@ func (s *Store) Tracked(ctx context.Context, key, to string) (string, error) {
 		return "", fmt.Errorf("store: tracked: %w", err)
 	}
 	return id, nil
+}
+
+// OpenTickets lists the requests for a guide not yet closed — waiting in the queue of
+// one of langs, or held by a guide — oldest first, for the coordinators' page.
+func (s *Store) OpenTickets(ctx context.Context, langs []string) ([]Ticket, error) {
+	ids := map[string]bool{}
+	for _, l := range langs {
+		waiting, err := s.rdb.ZRange(ctx, s.keys.ticketQueue(l), 0, -1).Result()
+		if err != nil {
+			return nil, fmt.Errorf("store: open tickets: %w", err)
+		}
+		for _, id := range waiting {
+			ids[id] = true
+		}
+	}
+	guides, err := s.Guides(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range guides {
+		held, err := s.HeldTickets(ctx, g.Chat)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range held {
+			ids[id] = true
+		}
+	}
+	var out []Ticket
+	for id := range ids {
+		t, err := s.Ticket(ctx, id)
+		if errors.Is(err, ErrNoTicket) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t.Status != TicketClosed {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Opened < out[j].Opened })
+	return out, nil
 }

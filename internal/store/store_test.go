@@ -282,3 +282,39 @@ func TestOutboxBacklog(t *testing.T) {
 		t.Fatalf("all delivered: %+v %v", b, err)
 	}
 }
+
+// TestOpenTickets: the requests waiting in a language's queue and those a guide
+// holds are open, oldest first; a closed one is not.
+func TestOpenTickets(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	open := func(p, lang string, at time.Time) string {
+		id, _, _, err := st.OpenTicket(ctx, store.Ticket{Participant: p, Channel: "sms", Address: "+4670000000" + p[len(p)-1:],
+			Lang: lang, Opened: at.Unix()}, at.Add(time.Hour), "handoff.unclaimed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	a := open("sms:p1", "ar", now.Add(-time.Hour))
+	b := open("sms:p2", "sv", now.Add(-2*time.Hour))
+	c := open("sms:p3", "ar", now)
+	g := store.Guide{Chat: "77", Name: "Omar", Langs: []string{"ar"}}
+	if err := st.SaveGuide(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if won, _, _, err := st.ClaimTicket(ctx, a, g, now); err != nil || !won {
+		t.Fatalf("claim: %v %v", won, err)
+	}
+	if _, closed, err := st.CloseTicket(ctx, c, "helped", now); err != nil || !closed {
+		t.Fatalf("close: %v %v", closed, err)
+	}
+	got, err := st.OpenTickets(ctx, []string{"ar", "sv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != b || got[1].ID != a || got[1].Status != store.TicketClaimed {
+		t.Fatalf("open tickets %+v, want %s waiting then %s claimed", got, b, a)
+	}
+}
