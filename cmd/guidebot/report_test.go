@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/guidebot/guidebot/internal/booking"
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/handoff"
@@ -169,7 +170,9 @@ func TestEventNames(t *testing.T) {
 	for counted, read := range map[string]string{
 		bot.ReachedEvent: report.EventReached, handoff.TicketOpened: report.EventTicketOpened,
 		handoff.TicketClosed: report.EventTicketClosed, remind.ReminderSent: report.EventReminderSent,
-		remind.ReminderDropped: report.EventReminderLost,
+		remind.ReminderDropped:                report.EventReminderLost,
+		booking.ReminderFigure + "_delivered": report.EventReminderDelivered,
+		booking.ReminderFigure + "_failed":    report.EventReminderFailed,
 	} {
 		if counted != read {
 			t.Errorf("counted as %q, read as %q", counted, read)

@@ -82,6 +82,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		d := outbox.New(r, s, a.store, outbox.Options{
 			Channel: ch, Limits: limits, Senders: a.cfg.Senders, Now: a.now,
 			Log: a.log.With("channel", ch), Metrics: metrics, Tracker: a.store, Spender: a.store,
+			Figures: a.store, Zone: programmeZone(a.schedule.Current()),
 		})
 		workers = append(workers, d.Run)
 		return nil

@@ -81,5 +81,9 @@ func record(t *bot.Turn, kind, key string) {
 		"session": session, "lang": message.LangLabel(t.State.Lang), "channel": t.In.Channel}})
 }
 
+// ReminderFigure is the figure a reminder's delivery counts in (the outbox counts
+// reminder_delivered and reminder_failed).
+const ReminderFigure = "reminder"
+
 // figures names the programme's figure each booking event counts in.
 var figures = map[string]string{"book": "booking", "cancel": "cancellation", "confirm": "confirmation"}

@@ -33,7 +33,8 @@ func (e *Effects) book(ctx context.Context, t *bot.Turn, eff flow.Effect) (strin
 			id := t.Participant + "|" + key + "|" + strconv.Itoa(i) + "." + strconv.Itoa(j)
 			reminders = append(reminders, store.Reminder{ID: id, Due: due, Starts: o.Start,
 				Channel: t.In.Channel, Participant: t.Participant, Booking: key,
-				Message: message.Outbound{To: t.In.Address, Participant: t.Participant, Reply: Reminder(t.State.Lang, o)}})
+				Message: message.Outbound{To: t.In.Address, Participant: t.Participant, Reply: Reminder(t.State.Lang, o),
+					Figure: ReminderFigure}})
 			b.Reminders = append(b.Reminders, id)
 		}
 	}

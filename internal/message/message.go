@@ -89,6 +89,9 @@ type Outbound struct {
 	// message id), so the logs of its handling, its outbox entry and the provider
 	// call can be followed as one.
 	Req string `json:"rq,omitempty"`
+	// Figure names the programme's figure its delivery counts in ("reminder":
+	// reminder_delivered or reminder_failed), "" for none.
+	Figure string `json:"fg,omitempty"`
 }
 
 // Empty reports an outbound message with nothing to show.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/store"
 )
 
 // Sender delivers one message on its channel: the contract every channel adapter
@@ -84,3 +85,9 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // Unreachable wraps err as the recipient's refusal for reason.
 func Unreachable(reason string, err error) error { return &UnreachableError{Reason: reason, Err: err} }
+
+// Counter keeps the programme's figures; *store.Store is one. The outbox counts
+// the deliveries of messages that name a figure (message.Outbound.Figure).
+type Counter interface {
+	Count(ctx context.Context, month string, events ...store.Event) error
+}

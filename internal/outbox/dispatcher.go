@@ -100,6 +100,10 @@ type Options struct {
 	Tracker Tracker
 	// Spender keeps the daily cost of Limits.DailyCost; nil: no cost guard.
 	Spender Spender
+	// Figures counts deliveries of messages that name a figure, by the months of
+	// Zone; nil: not counted.
+	Figures Counter
+	Zone    *time.Location
 }
 
 // Dispatcher moves one channel's outbox to its sender: several calls at once, one
@@ -341,6 +345,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 	case err == nil:
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "sent").Inc()
 		d.m.messages.WithLabelValues(d.opt.Channel, "out", message.LangLabel(msg.Reply.Lang)).Inc()
+		d.figure(callCtx, msg, "delivered")
 		if at, ok := entryTime(j.id); ok {
 			d.m.latency.WithLabelValues(d.opt.Channel).Observe(d.opt.Now().Sub(at).Seconds())
 		}
@@ -352,6 +357,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 		if serr := d.sup.Suppress(callCtx, id, ue.Reason); serr != nil {
 			d.log.Warn("outbox: suppression not recorded", "id", j.id, "err", serr)
 		}
+		d.figure(callCtx, msg, "failed")
 		return unreachable, 0, false
 	case errors.As(err, &re) && j.attempts+1 < d.opt.MaxAttempts:
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "retried").Inc()
@@ -365,7 +371,22 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 		// No participant id at this level: for SMS it is the phone number.
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "dropped").Inc()
 		d.log.Warn("outbox: send failed; message dropped", "id", j.id, "req", msg.Req, "attempts", j.attempts+1, "err", err)
+		d.figure(callCtx, msg, "failed")
 		return dropped, 0, false
+	}
+}
+
+// figure counts how a message that names a figure fared: delivered or failed.
+func (d *Dispatcher) figure(ctx context.Context, msg message.Outbound, outcome string) {
+	if msg.Figure == "" || d.opt.Figures == nil {
+		return
+	}
+	zone := d.opt.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	if err := d.opt.Figures.Count(ctx, store.Month(d.opt.Now().In(zone)), store.Event{Name: msg.Figure + "_" + outcome}); err != nil {
+		d.log.Warn("outbox: figure not counted", "figure", msg.Figure, "err", err)
 	}
 }
 

@@ -58,9 +58,11 @@ func (r Report) tables() []struct {
 			cells: [][]string{{strconv.Itoa(p.Participants), p.By, strconv.FormatInt(p.Reached, 10), strconv.FormatInt(p.Remaining, 10),
 				strconv.FormatFloat(p.MonthsLeft, 'f', 1, 64), strconv.FormatFloat(p.PerMonth, 'f', 1, 64)}}}})
 	}
-	out = append(out, table{"Sessions", rows{header: []string{"held", "bookings", "confirmations", "cancellations", "reminders sent", "reminders not sent"},
+	out = append(out, table{"Sessions", rows{header: []string{"held", "bookings", "confirmations", "cancellations",
+		"reminders sent", "reminders delivered", "reminders failed", "reminders too late to send"},
 		cells: [][]string{{r.Sessions.Held.String(), r.Sessions.Bookings.String(), r.Sessions.Confirmations.String(),
-			r.Sessions.Cancellations.String(), r.Sessions.RemindersSent.String(), r.Sessions.RemindersDropped.String()}}}})
+			r.Sessions.Cancellations.String(), r.Sessions.RemindersSent.String(), r.Sessions.RemindersDelivered.String(),
+			r.Sessions.RemindersFailed.String(), r.Sessions.RemindersDropped.String()}}}})
 	out = append(out, table{"Sessions held by venue", mapRows("venue", r.Sessions.HeldByVenue)})
 	out = append(out, table{"Bookings by session", mapRows("session", r.Sessions.BySession)})
 	out = append(out, table{"Bookings by venue", mapRows("venue", r.Sessions.ByVenue)})

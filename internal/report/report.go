@@ -119,9 +119,11 @@ type Sessions struct {
 	RemindersSent Cell            `json:"reminders_sent"`
 	// RemindersDropped were not sent: their session had begun when they came due
 	// (the service was down).
-	RemindersDropped Cell            `json:"reminders_dropped"`
-	BySession        map[string]Cell `json:"bookings_by_session"`
-	ByVenue          map[string]Cell `json:"bookings_by_venue"`
+	RemindersDropped   Cell            `json:"reminders_dropped"`
+	RemindersDelivered Cell            `json:"reminders_delivered"`
+	RemindersFailed    Cell            `json:"reminders_failed"`
+	BySession          map[string]Cell `json:"bookings_by_session"`
+	ByVenue            map[string]Cell `json:"bookings_by_venue"`
 }
 
 // Tickets are the requests for a person, their outcomes and how long a claim took.
@@ -163,6 +165,9 @@ const (
 	EventTicketClosed = "ticket_closed"
 	EventReminderSent = "reminder_sent"
 	EventReminderLost = "reminder_dropped"
+	// A reminder the provider took, or gave up on (after retries, or unreachable).
+	EventReminderDelivered = "reminder_delivered"
+	EventReminderFailed    = "reminder_failed"
 )
 
 // Months lists the months from from to to, both included: "2026-01", "2026-02", ….
@@ -219,6 +224,10 @@ func Build(in Input) Report {
 			r.Sessions.RemindersSent += n
 		case EventReminderLost:
 			r.Sessions.RemindersDropped += n
+		case EventReminderDelivered:
+			r.Sessions.RemindersDelivered += n
+		case EventReminderFailed:
+			r.Sessions.RemindersFailed += n
 		case EventTicketOpened:
 			r.Tickets.Opened += n
 		case EventTicketClosed:

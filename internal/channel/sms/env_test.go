@@ -123,7 +123,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	// The outbox logs into the same buffer as the adapter, so tests see all it says.
 	w := outbox.New(reader, a.Sender(), st, outbox.Options{Channel: message.SMS, Limits: a.Limits(),
-		Now: clk.Now, Sleep: clk.Sleep, Log: log, Spender: st})
+		Now: clk.Now, Sleep: clk.Sleep, Log: log, Spender: st, Figures: st})
 	return &env{t: t, ctx: ctx, rdb: rdb, prefix: prefix, st: st, cat: cat, fake: fake, a: a,
 		web: web, w: w, clock: clk, reg: reg, logs: logs, guides: be.Handoff}
 }

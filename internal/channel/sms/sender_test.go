@@ -517,3 +517,26 @@ func TestDailyPartsCap(t *testing.T) {
 		t.Fatalf("the next day: %q", got)
 	}
 }
+
+// TestReminderDeliveriesCounted: a reminder Twilio accepts counts as delivered in
+// the programme's figures, one it refuses as failed; other messages count nothing.
+func TestReminderDeliveriesCounted(t *testing.T) {
+	e := newEnv(t)
+	remind := func(to string) message.Outbound {
+		m := outbound(to, "menu.intro")
+		m.Figure = "reminder"
+		return m
+	}
+	e.fake.FailNext(1, http.StatusBadRequest, 21211) // the first send: an invalid number
+	for _, m := range []message.Outbound{remind("+46701230801"), remind("+46701230802"), outbound("+46701230803", "menu.intro")} {
+		if err := e.st.Enqueue(e.ctx, message.SMS, m); err != nil {
+			t.Fatal(err)
+		}
+		e.drain()
+	}
+	month := store.Month(e.clock.Now())
+	counts, err := e.st.Counts(e.ctx, []string{month})
+	if err != nil || counts[month]["reminder_failed"] != 1 || counts[month]["reminder_delivered"] != 1 || len(counts[month]) != 2 {
+		t.Fatalf("figures %v %v", counts, err)
+	}
+}
