@@ -38,7 +38,7 @@ func figures(st *store.Store, sched *schedule.Holder, now func() time.Time) admi
 		}
 		in := report.Input{From: from, To: to, Now: now().In(zone), Held: held(s, from, to, now()), Venues: map[string]string{}}
 		for _, ss := range s.Sessions {
-			in.Venues[ss.ID] = ss.Venue.ID
+			in.Venues[ss.ID] = ss.Venue.Name
 		}
 		for m, fields := range counts {
 			for f, n := range fields {
@@ -104,7 +104,7 @@ func reportCmd(ctx context.Context, args []string, getenv func(string) string, s
 // heldBatch is how many occurrences a report reads from the schedule at a time.
 const heldBatch = 500
 
-// held counts, by venue, the sessions that took place from from to to (both days
+// held counts, by venue (its name), the sessions that took place from from to to (both days
 // included) and before now.
 func held(s *schedule.Schedule, from, to, now time.Time) map[string]int64 {
 	end := to.AddDate(0, 0, 1)
@@ -118,7 +118,7 @@ func held(s *schedule.Schedule, from, to, now time.Time) map[string]int64 {
 			if !o.Start.Before(end) {
 				return out
 			}
-			out[o.Session.Venue.ID]++
+			out[o.Session.Venue.Name]++
 		}
 		if len(batch) < heldBatch {
 			return out
