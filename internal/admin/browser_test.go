@@ -51,6 +51,13 @@ func TestPageInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#signin")),
 		chromedp.WaitVisible(chromedp.CSS("#reach-chart")),
 	)
+	if err == nil {
+		var lang string
+		lang, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+		if err == nil && lang != "en" {
+			t.Errorf("the page asked for in English came in %q", lang)
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -190,7 +190,11 @@ func (p *Page) signOut(w http.ResponseWriter, r *http.Request) {
 func (p *Page) signedIn(w http.ResponseWriter, r *http.Request) (session, bool) {
 	s, ok := p.session(r)
 	if !ok {
-		http.Redirect(w, r, SignInPath, http.StatusSeeOther)
+		to := SignInPath
+		if l := r.URL.Query().Get("lang"); slices.Contains(PageLangs, l) {
+			to += "?lang=" + l // the language asked for, on the form too
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	}
 	return s, ok
 }
