@@ -194,8 +194,19 @@ func Build(in Input) Report {
 		}
 		return cards[k]
 	}
+	// totals are the events that add up to one figure each, whatever their dimensions.
+	totals := map[string]*Cell{
+		EventConfirmation: &r.Sessions.Confirmations, EventCancellation: &r.Sessions.Cancellations,
+		EventReminderSent: &r.Sessions.RemindersSent, EventReminderLost: &r.Sessions.RemindersDropped,
+		EventReminderDelivered: &r.Sessions.RemindersDelivered, EventReminderFailed: &r.Sessions.RemindersFailed,
+		EventTicketOpened: &r.Tickets.Opened,
+	}
 	for _, c := range in.Counts {
 		n := Cell(c.N)
+		if total, ok := totals[c.Name]; ok {
+			*total += n
+			continue
+		}
 		switch c.Name {
 		case EventReached:
 			r.Reach.Total += n
@@ -216,20 +227,6 @@ func Build(in Input) Report {
 			if v, ok := in.Venues[c.Dims["session"]]; ok {
 				r.Sessions.ByVenue[v] += n
 			}
-		case EventConfirmation:
-			r.Sessions.Confirmations += n
-		case EventCancellation:
-			r.Sessions.Cancellations += n
-		case EventReminderSent:
-			r.Sessions.RemindersSent += n
-		case EventReminderLost:
-			r.Sessions.RemindersDropped += n
-		case EventReminderDelivered:
-			r.Sessions.RemindersDelivered += n
-		case EventReminderFailed:
-			r.Sessions.RemindersFailed += n
-		case EventTicketOpened:
-			r.Tickets.Opened += n
 		case EventTicketClosed:
 			r.Tickets.ByOutcome[c.Dims["outcome"]] += n
 		}
