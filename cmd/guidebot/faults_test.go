@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -310,5 +312,98 @@ func TestFaultProvidersFailAndHang(t *testing.T) {
 		failed, l.accepted.Load(), replies, twice, missing, time.Since(began).Round(time.Millisecond))
 	if missing > 0 || twice > 0 || failed != 15 {
 		t.Errorf("%d replies lost, %d sent twice, %d failed sends (want 15)", missing, twice, failed)
+	}
+}
+
+// TestFaultRemindersOnceAcrossAKill: ten people on two replicas book a course that
+// starts in about two minutes, with one reminder a minute before; the replica that
+// may be releasing the reminders is killed with SIGKILL just as they come due. Every
+// booked person gets their reminder, and a second copy only from the dead replica's
+// window (it had them at Twilio without the acknowledgement landing).
+func TestFaultRemindersOnceAcrossAKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a real cron minute")
+	}
+	zone, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(zone)
+	start := now.Truncate(time.Minute).Add(2 * time.Minute)
+	if now.Second() > 40 { // leave the bookings time before the reminder is due
+		start = start.Add(time.Minute)
+	}
+	due := start.Add(-time.Minute)
+	sched := filepath.Join(t.TempDir(), "schedule.yaml")
+	os.WriteFile(sched, []byte(fmt.Sprintf(`programme: Fault test
+quiet_hours: {from: "00:00", to: "00:00"}
+venues:
+  - {id: hall, name: Hallen, address: "Gatan 1", timezone: Europe/Stockholm, reminders: [1m]}
+sessions:
+  - {id: soon, venue: hall, kind: course, title: Snart, seats: 50, dates: ["%s"], length: 1h}
+`, start.Format("2006-01-02 15:04"))), 0o644)
+
+	bin := buildBinary(t)
+	tw := smstest.NewServer(t, sid, auth)
+	rurl := redisURL(t)
+	env := faultEnv(rurl, tw.URL)
+	env["SCHEDULE_FILE"] = sched
+	a, b := freeAddr(t), freeAddr(t)
+	victim := startServe(t, bin, a, env)
+	startServe(t, bin, b, env)
+	l := &load{t: t, tw: tw, targets: func() []string { return []string{"http://" + a, "http://" + b} }, per: map[string]int{}}
+	numbers := faultNumbers("7014", 10)
+	for i, n := range numbers {
+		for j, body := range []string{"hej", "8", "1"} { // Swedish, the sessions, book the one shown
+			before := len(tw.MessagesTo(n))
+			l.post(i+j, n, fmt.Sprintf("SM%s%024d", n[len(n)-6:], j), body)
+			waitFor(t, "the answer to "+body, func() bool { return len(tw.MessagesTo(n)) > before })
+		}
+		if got := tw.MessagesTo(n); !strings.HasPrefix(got[len(got)-1], "Du är bokad.") {
+			t.Fatalf("%s was not booked: %q", n, got[len(got)-1])
+		}
+	}
+	if time.Now().After(due) {
+		t.Fatalf("the bookings took until after the reminder was due (%v)", due)
+	}
+	time.Sleep(time.Until(due) + 300*time.Millisecond)
+	victim.kill() // just as both replicas' minute ticks release the reminders
+	reminded := func(n string) int {
+		k := 0
+		for _, m := range tw.MessagesTo(n) {
+			if strings.HasPrefix(m, "Påminnelse:") {
+				k++
+			}
+		}
+		return k
+	}
+	deadline := time.Now().Add(75 * time.Second) // a minute tick, and a dead replica's lease
+	for time.Now().Before(deadline) {
+		all := true
+		for _, n := range numbers {
+			all = all && reminded(n) > 0
+		}
+		if all {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // a late second copy would show by now
+	missing, twice := 0, 0
+	for _, n := range numbers {
+		switch k := reminded(n); {
+		case k == 0:
+			missing++
+		case k > 1:
+			twice += k - 1
+		}
+	}
+	t.Logf("reminders across a SIGKILL at their due time: %d booked, %d missing, %d sent twice", len(numbers), missing, twice)
+	if missing > 0 {
+		t.Errorf("%d reminders never sent", missing)
+	}
+	// Twice only from the dead replica's window: at most the replica's senders.
+	if twice > 32 {
+		t.Errorf("%d reminders sent twice", twice)
 	}
 }
