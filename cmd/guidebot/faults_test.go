@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
+	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
 	"github.com/guidebot/guidebot/internal/store"
 )
 
@@ -405,5 +406,78 @@ sessions:
 	// Twice only from the dead replica's window: at most the replica's senders.
 	if twice > 32 {
 		t.Errorf("%d reminders sent twice", twice)
+	}
+}
+
+// TestFaultBotAPIFailsAndHangs: the Bot API answers a fifth of the sends 502 and
+// leaves one in fifty unanswered; twenty Telegram conversations go on, and each
+// message is answered once, in order.
+func TestFaultBotAPIFailsAndHangs(t *testing.T) {
+	bin := buildBinary(t)
+	tg := telegramtest.New(t, token)
+	addr := freeAddr(t)
+	public := "http://" + addr
+	rurl := redisURL(t)
+	startServe(t, bin, addr, map[string]string{
+		"REDIS_URL": rurl, "PUBLIC_URL": public, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL,
+		"TELEGRAM_WEBHOOK_SECRET": secret, "TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0", "INBOUND_LIMIT": "0",
+		"LOG_LEVEL": "warn",
+	})
+	waitFor(t, "the webhook to be registered", func() bool { return len(tg.Calls("setWebhook")) > 0 })
+	tg.Faults("sendMessage", 0.2, 0.02, 7)
+	began := time.Now()
+	var wg sync.WaitGroup
+	var update atomic.Int64
+	for c := 0; c < 20; c++ {
+		chat := int64(9100000 + c)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, body := range faultScript {
+				before := len(sentTo(tg, chat))
+				for {
+					req, _ := http.NewRequest(http.MethodPost, public+"/telegram/webhook", strings.NewReader(textUpdate(update.Add(1), chat, body)))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+					resp, err := http.DefaultClient.Do(req)
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode == http.StatusOK {
+							break
+						}
+					}
+					time.Sleep(100 * time.Millisecond) // Telegram retries a webhook that failed
+				}
+				deadline := time.Now().Add(60 * time.Second)
+				for len(sentTo(tg, chat)) <= before && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(500 * time.Millisecond) // a late second copy would show by now
+	st := store.New(redisClient(t, rurl), store.Options{})
+	failed := 0
+	for _, c := range tg.Calls("sendMessage") {
+		if c.Status == http.StatusBadGateway {
+			failed++
+		}
+	}
+	missing, twice := 0, 0
+	for c := 0; c < 20; c++ {
+		chat := int64(9100000 + c)
+		got := len(sentTo(tg, chat))
+		missing += max(len(faultScript)-got, 0)
+		twice += max(got-len(faultScript), 0)
+		rec, err := st.Load(context.Background(), fmt.Sprint("tg:", chat), "")
+		if err != nil || rec.State.Step != "main.menu" || rec.State.Lang != "en" {
+			t.Errorf("chat %d: at %q in %q (%v)", chat, rec.State.Step, rec.State.Lang, err)
+		}
+	}
+	t.Logf("Bot API answering 502 to %d sends and hanging on some: %d updates, %d replies missing, %d twice, in %v",
+		failed, update.Load(), missing, twice, time.Since(began).Round(time.Millisecond))
+	if missing > 0 || twice > 0 || failed == 0 {
+		t.Errorf("%d replies lost, %d sent twice, %d failed sends", missing, twice, failed)
 	}
 }
