@@ -145,6 +145,32 @@ func (s *senior) stream(name string) ([]string, error) {
 	return out, err
 }
 
+// bookFirst greets in a language (Swedish "hej", English "hi"), opens the sessions
+// from the menu and books the one shown first.
+func (s *senior) bookFirst(greeting string) flow.Booking {
+	s.t.Helper()
+	s.send(greeting)
+	s.send("8")
+	s.send("1")
+	bs := s.bookings()
+	if len(bs) != 1 {
+		s.t.Fatalf("booked %d sessions, want 1", len(bs))
+	}
+	return bs[0]
+}
+
+// released checks that b's seat and every reminder are gone (after a cancel,
+// "forget me" or a called-off date).
+func (s *senior) released(b flow.Booking, why string) {
+	s.t.Helper()
+	if n, _ := s.st.Roster(s.ctx, b.Key); n != 0 {
+		s.t.Fatalf("roster %d after %s", n, why)
+	}
+	if n, _ := s.st.PendingReminders(s.ctx); n != 0 {
+		s.t.Fatalf("%d reminders left after %s", n, why)
+	}
+}
+
 func (s *senior) bookings() []flow.Booking {
 	rec, err := s.st.Load(s.ctx, s.id, "")
 	if err != nil {
@@ -211,14 +237,9 @@ func TestSeniorBooksBySMSAndAnswersTheReminders(t *testing.T) {
 	if got := s.send("2"); len(got) != 1 || got[0] != "Din bokning är avbokad. Tack för att du sa till." {
 		t.Fatalf("answering 2: %q", got)
 	}
-	if n, _ := s.st.Roster(s.ctx, b.Key); n != 0 {
-		t.Fatalf("roster %d after the cancel", n)
-	}
+	s.released(b, "the cancel")
 	if bs := s.bookings(); len(bs) != 0 {
 		t.Fatalf("bookings after the cancel: %+v", bs)
-	}
-	if n, _ := s.st.PendingReminders(s.ctx); n != 0 {
-		t.Fatalf("%d reminders left", n)
 	}
 	if n, _ := s.st.PendingTicks(s.ctx); n != 0 {
 		t.Fatalf("%d follow-ups left of a cancelled booking", n)
@@ -231,10 +252,7 @@ func TestSeniorBooksBySMSAndAnswersTheReminders(t *testing.T) {
 // handling it) asks nothing twice.
 func TestFollowUpTheDayAfter(t *testing.T) {
 	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
-	s.send("hej") // Swedish: the menu
-	s.send("8")
-	s.send("1")
-	b := s.bookings()[0]
+	b := s.bookFirst("hej")
 	found, _ := s.sched.Find(b.Key, s.now)
 	end := found.Occurrences[0].End
 	if n, _ := s.st.PendingTicks(s.ctx); n != 1 {
@@ -270,18 +288,10 @@ func TestFollowUpTheDayAfter(t *testing.T) {
 // TestForgetMeTakesTheBookings: "forget me" frees the seat and removes the reminders.
 func TestForgetMeTakesTheBookings(t *testing.T) {
 	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
-	s.send("hej") // Swedish: the menu
-	s.send("8")
-	s.send("1")
-	b := s.bookings()[0]
+	b := s.bookFirst("hej")
 	s.send("glöm mig")
 	s.send("ja")
-	if n, _ := s.st.Roster(s.ctx, b.Key); n != 0 {
-		t.Fatalf("roster %d after forget me", n)
-	}
-	if n, _ := s.st.PendingReminders(s.ctx); n != 0 {
-		t.Fatalf("%d reminders after forget me", n)
-	}
+	s.released(b, "forget me")
 }
 
 // TestCoordinatorCallsOffASession: the coordinator adds a booked date to
@@ -290,10 +300,7 @@ func TestForgetMeTakesTheBookings(t *testing.T) {
 // the same tells nobody twice.
 func TestCoordinatorCallsOffASession(t *testing.T) {
 	s := newSenior(t, time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC))
-	s.send("hi") // English: the menu
-	s.send("8")
-	s.send("1")
-	b := s.bookings()[0]
+	b := s.bookFirst("hi")
 	if b.Key != "library-saturday@2026-12-05T11:00" {
 		t.Fatalf("booked %s; the test calls off the library's Saturday", b.Key)
 	}
@@ -314,12 +321,7 @@ func TestCoordinatorCallsOffASession(t *testing.T) {
 	if len(got) != 1 || got[0] != want || !strings.HasPrefix(strings.Split(got[0], "\n")[1], "Saturday 5 December") {
 		t.Fatalf("notice %q, want %q", got, want)
 	}
-	if n, _ := s.st.Roster(s.ctx, b.Key); n != 0 {
-		t.Fatalf("roster %d", n)
-	}
-	if n, _ := s.st.PendingReminders(s.ctx); n != 0 {
-		t.Fatalf("%d reminders of a called-off session", n)
-	}
+	s.released(b, "the call-off")
 	if n, err := s.effects.CallOff(s.ctx, s.st, s.now); err != nil || n != 0 || len(s.drain()) != 0 {
 		t.Fatalf("a second run told %d again (%v)", n, err)
 	}
