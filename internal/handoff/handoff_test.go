@@ -236,9 +236,7 @@ func TestOnlyGuidesClaimAndOneTicketEach(t *testing.T) {
 	id := w.asks(number)
 	// A Telegram participant pressing a forged claim button is a participant.
 	w.press("999", "guide.claim:"+id, "claim")
-	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
-		t.Fatalf("a non-guide claimed: %+v", tk)
-	}
+	w.open(id, "a non-guide claimed")
 	w.text(message.SMS, number, "5")
 	got := first(w.out(message.SMS, number))
 	if want := w.env.Catalog.Render("ar", flow.Message{ID: "handoff.waiting", Params: map[string]string{"Position": "1"}}); !strings.HasPrefix(got, want) {
@@ -298,12 +296,7 @@ func TestSilentGuideIsRemindedThenReleased(t *testing.T) {
 	if got := first(w.out(message.Telegram, "401")); got != "Request #"+id+" is back in the queue." {
 		t.Fatalf("after the second silence: %q", got)
 	}
-	if got := first(w.out(message.Telegram, "402")); !strings.Contains(got, "New request #"+id) {
-		t.Fatalf("the other guide: %q", got)
-	}
-	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
-		t.Fatalf("ticket %+v", tk)
-	}
+	w.backInQueue(id, "402")
 }
 
 // TestBlockedGuideGivesTheTicketBack: the outbox found the guide has blocked the bot;
@@ -324,12 +317,7 @@ func TestBlockedGuideGivesTheTicketBack(t *testing.T) {
 	if got := first(w.out(message.SMS, number)); !strings.HasPrefix(got, w.env.Catalog.Render("ar", flow.Message{ID: "handoff.released"})) {
 		t.Fatalf("participant: %q", got)
 	}
-	if got := first(w.out(message.Telegram, "502")); !strings.Contains(got, "New request #"+id) {
-		t.Fatalf("the other guide: %q", got)
-	}
-	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
-		t.Fatalf("ticket %+v", tk)
-	}
+	w.backInQueue(id, "502")
 }
 
 // TestCoordinatorsAndSeveralTickets: a coordinator invites a guide from Telegram
@@ -388,9 +376,7 @@ func TestCoordinatorsAndSeveralTickets(t *testing.T) {
 		t.Fatalf("/remove: %q", got)
 	}
 	for _, id := range []string{a, b} {
-		if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
-			t.Fatalf("ticket of a removed guide: %+v", tk)
-		}
+		w.open(id, "the ticket of a removed guide")
 	}
 	w.text(message.Telegram, "601", "/done")
 	if got := first(w.out(message.Telegram, "601")); !strings.HasPrefix(got, "Hello! I am guidebot.") {
@@ -486,9 +472,7 @@ func TestClaimInTheGuidesChat(t *testing.T) {
 	}
 	w.out(message.Telegram, "701") // the direct announcement
 	press("555")                   // not a guide
-	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
-		t.Fatalf("a non-guide claimed in the group: %+v", tk)
-	}
+	w.open(id, "a non-guide claimed in the group")
 	press("701")
 	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketClaimed || tk.Guide != "701" {
 		t.Fatalf("claim in the group: %+v", tk)
@@ -645,4 +629,21 @@ func TestHoursChooseWhoHears(t *testing.T) {
 	if len(w.out(message.Telegram, "1001")) != 1 || len(w.out(message.Telegram, "1002")) != 1 {
 		t.Fatal("with nobody in their hours, not every guide who speaks the language heard")
 	}
+}
+
+// open checks ticket id waits in the queue, unclaimed.
+func (w *world) open(id, why string) {
+	w.t.Helper()
+	if tk, _ := w.env.Store.Ticket(w.ctx, id); tk.Status != store.TicketOpen {
+		w.t.Fatalf("%s: ticket %+v", why, tk)
+	}
+}
+
+// backInQueue checks ticket id is open again and announced to guide as new.
+func (w *world) backInQueue(id, guide string) {
+	w.t.Helper()
+	if got := first(w.out(message.Telegram, guide)); !strings.Contains(got, "New request #"+id) {
+		w.t.Fatalf("guide %s was not offered the request: %q", guide, got)
+	}
+	w.open(id, "back in the queue")
 }
