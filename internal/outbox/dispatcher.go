@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -346,7 +344,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job) (outcome, time.Duratio
 		d.m.outcomes.WithLabelValues(d.opt.Channel, "sent").Inc()
 		d.m.messages.WithLabelValues(d.opt.Channel, "out", message.LangLabel(msg.Reply.Lang)).Inc()
 		d.figure(callCtx, msg, "delivered")
-		if at, ok := entryTime(j.id); ok {
+		if at, ok := store.EntryTime(j.id); ok {
 			d.m.latency.WithLabelValues(d.opt.Channel).Observe(d.opt.Now().Sub(at).Seconds())
 		}
 		return sent, 0, false
@@ -643,19 +641,6 @@ func (d *Dispatcher) signal(c chan struct{}) {
 	case c <- struct{}{}:
 	default:
 	}
-}
-
-// entryTime is when a stream entry was added: its id is milliseconds-sequence.
-func entryTime(id string) (time.Time, bool) {
-	ms, _, ok := strings.Cut(id, "-")
-	if !ok {
-		return time.Time{}, false
-	}
-	n, err := strconv.ParseInt(ms, 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.UnixMilli(n), true
 }
 
 // waitFor waits for wg, at most d.

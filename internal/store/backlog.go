@@ -58,7 +58,7 @@ func (s *Store) OutboxBacklog(ctx context.Context, channel string) (Backlog, err
 			oldest = unread[0].ID
 		}
 	}
-	if at, ok := idTime(oldest); ok {
+	if at, ok := EntryTime(oldest); ok {
 		b.Oldest = max(s.now().Sub(at), 0)
 	}
 	return b, nil
@@ -68,8 +68,8 @@ func isNoStream(err error) bool {
 	return errors.Is(err, redis.Nil) || strings.Contains(err.Error(), "no such key")
 }
 
-// idTime is when a stream entry was added: its id's milliseconds.
-func idTime(id string) (time.Time, bool) {
+// EntryTime is when a stream entry was added: its id's milliseconds.
+func EntryTime(id string) (time.Time, bool) {
 	ms, _, ok := strings.Cut(id, "-")
 	n, err := strconv.ParseInt(ms, 10, 64)
 	if !ok || err != nil {
@@ -79,8 +79,8 @@ func idTime(id string) (time.Time, bool) {
 }
 
 func idLess(a, b string) bool {
-	at, _ := idTime(a)
-	bt, _ := idTime(b)
+	at, _ := EntryTime(a)
+	bt, _ := EntryTime(b)
 	return at.Before(bt)
 }
 

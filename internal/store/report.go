@@ -146,7 +146,7 @@ func (s *Store) Feedback(ctx context.Context, from, to time.Time) ([]FeedbackEnt
 		if m, ok := e.Values["m"].(string); !ok || json.Unmarshal([]byte(m), &f) != nil {
 			continue
 		}
-		if at, ok := idTime(e.ID); ok {
+		if at, ok := EntryTime(e.ID); ok {
 			f.At = at
 		}
 		out = append(out, f)
