@@ -92,6 +92,7 @@ func TestTranslationWorkflow(t *testing.T) {
 	row[3], row[4] = "(3/3) اضغط «إرسال» (السهم).", "ok"
 	good := filepath.Join(t.TempDir(), "ar.csv")
 	writeSheet(t, good, header, row)
+	arBefore, _ := os.ReadFile(filepath.Join(dir, "ar.yaml"))
 	if code, o, e := runCmd(t, vars, "", "locales", "import", good); code != 0 || !strings.Contains(o, "1 texts changed") {
 		t.Fatalf("import (exit %d): %s%s", code, o, e)
 	}
@@ -102,6 +103,17 @@ func TestTranslationWorkflow(t *testing.T) {
 	ar, _ := os.ReadFile(filepath.Join(dir, "ar.yaml"))
 	if !strings.Contains(string(ar), `card.email.3: "(3/3) اضغط «إرسال» (السهم)."`) {
 		t.Fatal("the translation is not in ar.yaml")
+	}
+	// The rest of the file as it was: comments, order, blank lines.
+	was, now := strings.Split(string(arBefore), "\n"), strings.Split(string(ar), "\n")
+	differ := 0
+	for i := range min(len(was), len(now)) {
+		if was[i] != now[i] {
+			differ++
+		}
+	}
+	if len(was) != len(now) || differ != 1 {
+		t.Fatalf("the import changed %d lines of %d (%d after), want the one", differ, len(was), len(now))
 	}
 	_, rows = sheet(t, filepath.Join(out, "ar.csv"))
 	runCmd(t, vars, "", "locales", "export", "--dir", out, "ar")

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
+	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/store/storetest"
 )
 
@@ -151,6 +154,10 @@ func TestStartupErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"PUBLIC_URL": "bot.example.org"}, "PUBLIC_URL"},
 		{map[string]string{"TELEGRAM_RATE": "fast"}, "TELEGRAM_RATE"},
 		{map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, "TWILIO_AUTH_TOKEN"},
+		{map[string]string{"INBOUND_LIMIT": "-1"}, "INBOUND_LIMIT"},
+		{map[string]string{"SMS_DAILY_PARTS": "lots"}, "SMS_DAILY_PARTS"},
+		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 	}
 	for _, tc := range tests {
 		code, _, errOut := runCmd(t, tc.vars, "", "chat")
@@ -209,5 +216,29 @@ func waitUntil(t *testing.T, ok func() bool) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLogFormat: JSON where no one reads the log as it comes (a file, a pipe), text
+// when asked for or on a terminal; LOG_LEVEL overrides the command's level.
+func TestLogFormat(t *testing.T) {
+	for _, c := range []struct {
+		format, level string
+		json, debug   bool
+	}{
+		{"", "", true, false}, {"text", "", false, false}, {"json", "debug", true, true}, {"", "debug", true, true},
+	} {
+		cfg, err := config.Load(env(map[string]string{"LOG_FORMAT": c.format, "LOG_LEVEL": c.level}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		log := newLogger(cfg, &out, slog.LevelInfo)
+		log.Debug("quiet")
+		log.Info("hello", "req", "SM1")
+		text := out.String()
+		if json.Valid([]byte(strings.Split(text, "\n")[0])) != c.json || strings.Contains(text, "quiet") != c.debug {
+			t.Errorf("LOG_FORMAT=%q LOG_LEVEL=%q: %q", c.format, c.level, text)
+		}
 	}
 }
