@@ -72,13 +72,14 @@ func figures(st *store.Store, sched *schedule.Holder, now func() time.Time) admi
 }
 
 // reportCmd prints the programme's figures: `guidebot report [--from DATE] [--to
-// DATE] [--format md|csv|json]`.
+// DATE] [--format md|csv|json] [--lang CODE]`.
 func reportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("report", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	fromText := flags.String("from", "", "first day, YYYY-MM-DD [the first of the month 11 months before --to]")
 	toText := flags.String("to", "", "last day, YYYY-MM-DD [today]")
 	format := flags.String("format", "md", "md, csv or json")
+	lang := flags.String("lang", "", "the language of md and csv: sv, fi or en [DEFAULT_LANGUAGE]")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -98,7 +99,13 @@ func reportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	return report.Write(stdout, rep, *format)
+	if *lang == "" {
+		*lang = a.cfg.DefaultLang
+	}
+	if !a.content.catalog.Has(*lang) {
+		return fmt.Errorf("report: --lang %q: no such locale", *lang)
+	}
+	return report.Write(stdout, rep, *format, admin.Say(a.content.catalog, *lang))
 }
 
 // heldBatch is how many occurrences a report reads from the schedule at a time.

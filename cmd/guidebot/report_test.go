@@ -67,13 +67,13 @@ func TestReportCounts(t *testing.T) {
 		t.Fatalf("cards: %+v", rep.Cards)
 	}
 	if code, out, _ := runCmd(t, vars, "", "report"); code != 0 || !strings.Contains(out, "| bills | sv | 6 | 6 | 6 | 0 |") ||
-		!strings.Contains(out, "| en | <5 |") {
+		!strings.Contains(out, "| en | <5 |") || !strings.Contains(out, "## Första hjälpen-kort") { // DEFAULT_LANGUAGE
 		t.Fatalf("markdown (exit %d):\n%s", code, out)
 	}
-	if code, out, _ := runCmd(t, vars, "", "report", "--format", "csv"); code != 0 || !strings.Contains(out, "First-aid cards,bills sv,helped,6") {
+	if code, out, _ := runCmd(t, vars, "", "report", "--format", "csv", "--lang", "en"); code != 0 || !strings.Contains(out, "First-aid cards,bills sv,Helped,6") {
 		t.Fatalf("csv (exit %d):\n%s", code, out)
 	}
-	for _, bad := range [][]string{{"--from", "2026-13-01"}, {"--format", "pdf"}, {"--from", "2026-05-01", "--to", "2026-04-01"}} {
+	for _, bad := range [][]string{{"--from", "2026-13-01"}, {"--format", "pdf"}, {"--from", "2026-05-01", "--to", "2026-04-01"}, {"--lang", "xx"}} {
 		if code, _, _ := runCmd(t, vars, "", append([]string{"report"}, bad...)...); code == 0 {
 			t.Errorf("report %v passed", bad)
 		}

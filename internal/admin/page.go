@@ -131,9 +131,8 @@ type view struct {
 	Error          string
 	Chart          template.HTML
 	Target         string
-	Tables         []table
+	Tables         []report.Table
 	Comments       []string
-	Average        string
 }
 
 func (p *Page) render(w http.ResponseWriter, status int, name string, v view) {
@@ -232,13 +231,9 @@ func (p *Page) view(r *http.Request, lang string) (view, int, error) {
 		p.api.log.Error("admin page: board failed", "err", err)
 		return view{}, http.StatusInternalServerError, err
 	}
-	t := func(id string, params map[string]string) string {
-		return p.texts.Render(lang, flow.Message{ID: id, Params: params})
-	}
+	t := Say(p.texts, lang)
 	v := view{Lang: lang, Langs: PageLangs, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
-		Chart: chart(rep, t("admin.chart", nil)), Tables: tables(rep, week, tickets, now, t), Comments: rep.Feedback.Comments,
-		Average: t("admin.average", map[string]string{"Average": strconv.FormatFloat(rep.Feedback.Average, 'f', 1, 64),
-			"Ratings": rep.Feedback.Ratings.String()})}
+		Chart: chart(rep, t("admin.chart", nil)), Tables: tables(rep, week, tickets, now, t), Comments: rep.Feedback.Comments}
 	if tg := rep.Target; tg != nil {
 		v.Target = t("admin.target", map[string]string{"Participants": strconv.Itoa(tg.Participants), "By": tg.By,
 			"Remaining": strconv.FormatInt(tg.Remaining, 10), "PerMonth": strconv.FormatFloat(tg.PerMonth, 'f', 1, 64)})
@@ -270,4 +265,11 @@ func (p *Page) csv(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, "table "+strconv.Quote(name)+": no such table", http.StatusBadRequest)
+}
+
+// Say renders the report's words from texts in lang.
+func Say(texts Texts, lang string) report.Say {
+	return func(id string, params map[string]string) string {
+		return texts.Render(lang, flow.Message{ID: id, Params: params})
+	}
 }

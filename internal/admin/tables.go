@@ -3,7 +3,6 @@ package admin
 import (
 	"fmt"
 	"html/template"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -11,26 +10,11 @@ import (
 	"github.com/guidebot/guidebot/internal/report"
 )
 
-// table is one of the page's tables, as shown and as its CSV.
-type table struct {
-	ID     string
-	Title  string
-	Header []string
-	Rows   [][]string
-}
-
-type say func(id string, params map[string]string) string
-
-func tables(r report.Report, week []WeekSession, tickets []OpenTicket, now time.Time, t say) []table {
-	reach := table{ID: "reach", Title: t("admin.reach", nil), Header: []string{t("admin.month", nil), t("admin.new", nil), t("admin.total", nil)}}
-	for _, m := range r.Reach.ByMonth {
-		reach.Rows = append(reach.Rows, []string{m.Month, m.New.String(), strconv.FormatInt(m.Cumulative, 10)})
-	}
-	venues := table{ID: "venue", Title: t("admin.venue", nil), Header: []string{t("admin.venue", nil), t("admin.held", nil), t("admin.bookings", nil)}}
-	for _, v := range keys(r.Sessions.HeldByVenue, r.Sessions.ByVenue) {
-		venues.Rows = append(venues.Rows, []string{v, r.Sessions.HeldByVenue[v].String(), r.Sessions.ByVenue[v].String()})
-	}
-	wk := table{ID: "week", Title: t("admin.week", nil), Header: []string{t("admin.when", nil), t("admin.venue", nil), t("admin.booked", nil), t("admin.places", nil)}}
+// tables are the report's tables, then this week's sessions and the open requests
+// after the venues: the page's own figures.
+func tables(r report.Report, week []WeekSession, tickets []OpenTicket, now time.Time, t report.Say) []report.Table {
+	say := func(id string) string { return t(id, nil) }
+	wk := report.Table{ID: "week", Title: say("admin.week"), Header: []string{say("admin.when"), say("admin.venue"), say("admin.booked"), say("admin.places")}}
 	for _, s := range week {
 		places := "-"
 		if s.Places > 0 {
@@ -42,43 +26,18 @@ func tables(r report.Report, week []WeekSession, tickets []OpenTicket, now time.
 		}
 		wk.Rows = append(wk.Rows, []string{s.When.Format("2006-01-02 15:04"), what, strconv.FormatInt(s.Booked, 10), places})
 	}
-	tk := table{ID: "tickets", Title: t("admin.tickets", nil), Header: []string{t("admin.request", nil), t("admin.language", nil), t("admin.status", nil), t("admin.waiting", nil)}}
+	tk := report.Table{ID: "tickets", Title: say("admin.tickets"), Header: []string{say("admin.request"), say("admin.language"), say("admin.status"), say("admin.waiting")}}
 	for _, o := range tickets {
 		minutes := strconv.Itoa(int(now.Sub(o.Opened).Minutes()))
 		tk.Rows = append(tk.Rows, []string{o.ID, o.Lang, o.Status, t("admin.minutes", map[string]string{"Minutes": minutes})})
 	}
-	cards := table{ID: "cards", Title: t("admin.cards", nil), Header: []string{t("admin.card", nil), t("admin.language", nil),
-		t("admin.opened", nil), t("admin.finished", nil), t("admin.helped", nil), t("admin.not_helped", nil)}}
-	for _, c := range r.Cards {
-		cards.Rows = append(cards.Rows, []string{c.Card, c.Lang, c.Opened.String(), c.Finished.String(), c.Helped.String(), c.NotHelped.String()})
-	}
-	return []table{reach,
-		counted("language", t("admin.language", nil), t("admin.count", nil), r.Reach.ByLanguage),
-		counted("channel", t("admin.channel", nil), t("admin.count", nil), r.Reach.ByChannel),
-		venues, wk, tk, cards}
-}
-
-func counted(id, name, count string, m map[string]report.Cell) table {
-	tb := table{ID: id, Title: name, Header: []string{name, count}}
-	for _, k := range keys(m) {
-		tb.Rows = append(tb.Rows, []string{k, m[k].String()})
-	}
-	return tb
-}
-
-// keys are the keys of maps, sorted, each once.
-func keys(maps ...map[string]report.Cell) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, m := range maps {
-		for k := range m {
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-			}
+	var out []report.Table
+	for _, tb := range report.Tables(r, t) {
+		out = append(out, tb)
+		if tb.ID == "venue" {
+			out = append(out, wk, tk)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 

@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/locales"
 )
 
 func day(s string) time.Time {
@@ -114,7 +118,7 @@ func TestSmallCells(t *testing.T) {
 	r := Build(seeded())
 	var md, js, cs bytes.Buffer
 	for f, buf := range map[string]*bytes.Buffer{"md": &md, "json": &js, "csv": &cs} {
-		if err := Write(buf, r, f); err != nil {
+		if err := Write(buf, r, f, english(t)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -136,7 +140,7 @@ func TestSmallCells(t *testing.T) {
 	}
 	found := false
 	for _, row := range rows {
-		if row[0] == "By language" && row[1] == "sv" && row[3] == "<5" {
+		if row[0] == "Language" && row[1] == "sv" && row[3] == "<5" {
 			found = true
 		}
 		if row[0] == "First-aid cards" && row[1] == "bills ar" && row[2] == "helped" && row[3] != "5" {
@@ -146,7 +150,7 @@ func TestSmallCells(t *testing.T) {
 	if !found {
 		t.Errorf("csv lacks the small Swedish cell:\n%s", cs.String())
 	}
-	if err := Write(&md, r, "pdf"); err == nil {
+	if err := Write(&md, r, "pdf", english(t)); err == nil {
 		t.Error("an unknown format was written")
 	}
 }
@@ -158,5 +162,21 @@ func TestMonths(t *testing.T) {
 	}
 	if got := Months(day("2026-11-15"), day("2026-11-20")); len(got) != 1 {
 		t.Fatalf("one month %v", got)
+	}
+}
+
+// english is the report's words as the shipped English locale has them.
+func english(t *testing.T) Say {
+	t.Helper()
+	cat, err := i18n.Load(locales.Files, "sv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(id string, params map[string]string) string {
+		text := cat.Render("en", flow.Message{ID: id, Params: params})
+		if text == id {
+			t.Errorf("the report uses %s, which the locales lack", id)
+		}
+		return text
 	}
 }
