@@ -214,11 +214,16 @@ func launch(ctx context.Context, cfg config, tgAddr, twAddr string, client *http
 			"TWILIO_AUTH_TOKEN="+cfg.twilioAuth,
 			"TWILIO_FROM="+cfg.twilioFrom,
 			"TWILIO_API_URL=http://"+twAddr,
-			// The load tool measures delivery: its participants write far more than a
-			// person does, which the per-sender limit and the daily SMS cap would cut
-			// (each has its own test).
-			"INBOUND_LIMIT=0", "SMS_DAILY_PARTS=0",
 		)
+		// The load tool's participants write far more than a person does, which the
+		// per-sender limit and the daily SMS cap would cut (each has its own test):
+		// lifted, unless the environment sets them (set them high to measure what
+		// the guards cost).
+		for _, guard := range []string{"INBOUND_LIMIT", "SMS_DAILY_PARTS"} {
+			if !slices.ContainsFunc(cfg.environ, func(kv string) bool { return strings.HasPrefix(kv, guard+"=") }) {
+				env = append(env, guard+"=0")
+			}
+		}
 		if cfg.lift {
 			env = append(env, "TELEGRAM_RATE=0", "TELEGRAM_CHAT_RATE=0", "SMS_RATE=0")
 		}
