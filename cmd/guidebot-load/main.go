@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/internal/store"
 )
 
 // Modes and channels as the flags name them.
@@ -355,11 +357,19 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) (err error) 
 
 	m := &meter{pid: pid, metricsURL: base + "/metrics", client: r.client, ticks: clockTicks(ctx)}
 	if u := lookupEnv(cfg.environ, "REDIS_URL"); u != "" {
-		opt, err := redis.ParseURL(u)
-		if err != nil {
-			return fmt.Errorf("redis: %w", err)
+		if cluster, ok := store.ClusterURL(u); ok {
+			opt, err := redis.ParseClusterURL(cluster)
+			if err != nil {
+				return fmt.Errorf("redis: %w", err)
+			}
+			m.rdb = redis.NewClusterClient(opt)
+		} else {
+			opt, err := redis.ParseURL(u)
+			if err != nil {
+				return fmt.Errorf("redis: %w", err)
+			}
+			m.rdb = redis.NewClient(opt)
 		}
-		m.rdb = redis.NewClient(opt)
 		defer m.rdb.Close()
 	}
 	if cfg.cpuProfile != "" {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -114,8 +115,23 @@ func parseProcStat(data []byte) (int64, error) {
 	return utime + stime, nil
 }
 
-// redisCommands is total_commands_processed from INFO stats.
-func redisCommands(ctx context.Context, rdb *redis.Client) (int64, error) {
+// redisCommands is total_commands_processed from INFO stats, of every master of a
+// cluster.
+func redisCommands(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
+	cluster, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		return nodeCommands(ctx, rdb)
+	}
+	var total atomic.Int64
+	err := cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		n, err := nodeCommands(ctx, node)
+		total.Add(n)
+		return err
+	})
+	return total.Load(), err
+}
+
+func nodeCommands(ctx context.Context, rdb redis.Cmdable) (int64, error) {
 	info, err := rdb.Info(ctx, "stats").Result()
 	if err != nil {
 		return 0, fmt.Errorf("redis info: %w", err)
@@ -208,8 +224,8 @@ type snapshot struct {
 
 // meter reads the counters a snapshot holds.
 type meter struct {
-	pid        int           // guidebot's process; 0 unknown
-	rdb        *redis.Client // nil without REDIS_URL
+	pid        int                   // guidebot's process; 0 unknown
+	rdb        redis.UniversalClient // nil without REDIS_URL
 	metricsURL string
 	client     *http.Client
 	ticks      int64

@@ -119,18 +119,23 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	if err != nil {
 		return nil, fmt.Errorf("%w (run guidebot check for the full list)", err)
 	}
-	rdb, embedded, closeRedis, err := store.Connect(ctx, cfg.RedisURL)
+	rdb, embedded, closeRedis, err := store.Connect(ctx, cfg.RedisURL, cfg.RedisShards)
 	if err != nil {
 		return nil, err
 	}
 	if embedded {
 		fmt.Fprintln(logOut, "WARNING: REDIS_URL is not set: using an embedded in-memory Redis. Everything is lost when guidebot exits.")
 	}
-	opt := store.Options{TranscriptTTL: time.Duration(cfg.TranscriptDays) * 24 * time.Hour}
+	opt := store.Options{TranscriptTTL: time.Duration(cfg.TranscriptDays) * 24 * time.Hour,
+		Prefix: cfg.RedisPrefix, Shards: cfg.RedisShards}
 	if cfg.InboundLimit > 0 {
 		opt.InboundWindow = inboundWindow
 	}
 	st := store.New(rdb, opt)
+	if err := st.CheckShards(ctx); err != nil {
+		closeRedis()
+		return nil, fmt.Errorf("REDIS_SHARDS: %w (participants would be looked for in the wrong place)", err)
+	}
 	messages := outbox.NewMessagesCounter()
 	b := bot.New(engine, st, time.Now, log, bot.InboundLimit(cfg.InboundLimit, cfg.DefaultLang), bot.CountMessages(messages),
 		bot.ReportIn(programmeZone(sched.Current())))

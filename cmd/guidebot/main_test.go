@@ -26,7 +26,7 @@ func env(vars map[string]string) func(string) string {
 func runCmd(t *testing.T, vars map[string]string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut, env(vars))
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut, env(withPrefix(t, vars)))
 	return code, out.String(), errOut.String()
 }
 
@@ -147,6 +147,9 @@ func TestStartupErrorsNameTheVariable(t *testing.T) {
 	}{
 		{map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}, "REDIS_URL: cannot reach Redis"},
 		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL must start with redis://"},
+		{map[string]string{"REDIS_URL": "redis+cluster://127.0.0.1:1,127.0.0.1:2"}, "REDIS_URL: cannot reach Redis"},
+		{map[string]string{"REDIS_SHARDS": "0"}, "REDIS_SHARDS"},
+		{map[string]string{"REDIS_PREFIX": "a{b}:"}, "REDIS_PREFIX"},
 		{map[string]string{"DEFAULT_LANGUAGE": "de"}, "DEFAULT_LANGUAGE"},
 		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "webhook"}, "PUBLIC_URL"},
 		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "PUBLIC_URL": "https://bot.example.org"}, "TELEGRAM_WEBHOOK_SECRET"},
@@ -240,5 +243,18 @@ func TestLogFormat(t *testing.T) {
 		if json.Valid([]byte(strings.Split(text, "\n")[0])) != c.json || strings.Contains(text, "quiet") != c.debug {
 			t.Errorf("LOG_FORMAT=%q LOG_LEVEL=%q: %q", c.format, c.level, text)
 		}
+	}
+}
+
+// TestShardsCannotChangeUnderData: data written with one REDIS_SHARDS is not read
+// with another (participants would be looked for in the wrong shard).
+func TestShardsCannotChangeUnderData(t *testing.T) {
+	url := redisURL(t)
+	if code, _, errOut := runCmd(t, map[string]string{"REDIS_URL": url, "REDIS_SHARDS": "4"}, "1\n", "chat"); code != 0 {
+		t.Fatalf("first start: exit %d: %s", code, errOut)
+	}
+	code, _, errOut := runCmd(t, map[string]string{"REDIS_URL": url, "REDIS_SHARDS": "5"}, "1\n", "chat")
+	if code == 0 || !strings.Contains(errOut, "REDIS_SHARDS") || !strings.Contains(errOut, "4, not 5") {
+		t.Fatalf("another number of shards: exit %d, %q", code, errOut)
 	}
 }

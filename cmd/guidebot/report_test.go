@@ -106,7 +106,7 @@ func BenchmarkReportYear(b *testing.B) {
 		for _, e := range events {
 			pipe.HIncrBy(ctx, prefix+"gb:report:"+month, e.Field(), 1)
 		}
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: prefix + "gb:feedback", // this year: now
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: prefix + "gb:{s0}:feedback", // this year: now (in shard 0; the report reads all)
 			Values: map[string]any{"m": `{"rating":"4","comment":"Bra hjälp, tack","lang":"` + lang + `"}`}})
 		if p%5 == 0 {
 			pipe.RPush(ctx, prefix+"gb:report:"+month+":"+handoff.ClaimSeconds, p%900)

@@ -128,7 +128,7 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		return fmt.Errorf("metrics: %w", err)
 	}
 	reminders, err := remind.NewRunner(a.store, remind.Ticks{Source: a.store, Handler: a.handoff}, channels, a.now, a.log, srv.Registry(),
-		remind.ReportIn(programmeZone(a.schedule.Current())))
+		remind.ReportIn(programmeZone(a.schedule.Current())), remind.TidyRosters(a.store))
 	if err != nil {
 		return err
 	}

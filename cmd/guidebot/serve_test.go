@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
 	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
+	"github.com/guidebot/guidebot/internal/store"
 	"github.com/guidebot/guidebot/internal/store/storetest"
 )
 
@@ -67,7 +69,20 @@ const dbLease = 10 * time.Minute
 // participants and bookings meet no other run's: a test takes the first database
 // whose lock (a key in database 0) it can set, so two runs at once on one Redis —
 // CI beside someone's own `go test` — never share one.
+//
+// On a Redis Cluster (REDIS_URL=redis+cluster://…, which has no databases) a test
+// has a key prefix of its own instead: clusterPrefix, which the commands the test
+// runs are given as REDIS_PREFIX.
 func redisURL(t *testing.T) string {
+	if rdb, ok := storetest.Cluster(t); ok {
+		prefix := clusterPrefix(t)
+		storetest.DeletePrefix(rdb, prefix)
+		t.Cleanup(func() {
+			storetest.DeletePrefix(rdb, prefix)
+			rdb.Close()
+		})
+		return os.Getenv("REDIS_URL")
+	}
 	addr := storetest.Addr(t)
 	locks := redis.NewClient(&redis.Options{Addr: addr})
 	owner := fmt.Sprintf("%d-%d", os.Getpid(), rand.Int64())
@@ -110,6 +125,23 @@ func redisURL(t *testing.T) string {
 	return fmt.Sprintf("redis://%s/%d", addr, db)
 }
 
+// clusterPrefix is the test's REDIS_PREFIX on a Redis Cluster: the same for each
+// command the test runs (two replicas share it), another for each test and run.
+func clusterPrefix(t *testing.T) string {
+	name := strings.NewReplacer("/", "-", " ", "-", "{", "", "}", "").Replace(t.Name())
+	return fmt.Sprintf("test:%s:%d:", name, os.Getpid())
+}
+
+// withPrefix gives vars the test's REDIS_PREFIX when they name a Redis Cluster.
+func withPrefix(t *testing.T, vars map[string]string) map[string]string {
+	if _, ok := store.ClusterURL(vars["REDIS_URL"]); !ok || vars["REDIS_PREFIX"] != "" {
+		return vars
+	}
+	out := maps.Clone(vars)
+	out["REDIS_PREFIX"] = clusterPrefix(t)
+	return out
+}
+
 func freeAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -137,6 +169,7 @@ func (s served) kill() {
 func startServe(t *testing.T, bin, addr string, env map[string]string) served {
 	t.Helper()
 	cmd := exec.Command(bin, "serve")
+	env = withPrefix(t, env)
 	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -3,7 +3,6 @@ package booking_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -137,10 +136,10 @@ func (s *senior) tick(at time.Time) []string {
 
 // stream reads a stream's payloads, as the reports will.
 func (s *senior) stream(name string) ([]string, error) {
-	entries, err := s.rdb.XRange(s.ctx, s.prefix+"gb:"+name, "-", "+").Result()
+	entries, err := s.st.Entries(s.ctx, name)
 	var out []string
 	for _, e := range entries {
-		out = append(out, fmt.Sprint(e.Values["m"]))
+		out = append(out, e.Payload)
 	}
 	return out, err
 }

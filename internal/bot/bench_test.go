@@ -64,5 +64,5 @@ func BenchmarkHandle(b *testing.B) {
 	if n, err := f.store.MemoryUsage(ctx, "tg:bench1"); err == nil {
 		b.ReportMetric(float64(n), "bytes/participant")
 	}
-	rdb.Del(ctx, prefix+"gb:outbox:"+message.Telegram)
+	rdb.Del(ctx, prefix+"gb:{s0}:outbox:"+message.Telegram) // one shard on one Redis
 }

@@ -269,12 +269,12 @@ func TestFeedbackGoesToTheReportStream(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	entries, err := rdb.XRange(ctx, prefix+"gb:feedback", "-", "+").Result()
+	entries, err := f.store.Entries(ctx, "feedback")
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("feedback stream: %v %v", entries, err)
 	}
 	var fb map[string]string
-	json.Unmarshal([]byte(entries[0].Values["m"].(string)), &fb)
+	json.Unmarshal([]byte(entries[0].Payload), &fb)
 	if fb["rating"] != "5" || fb["lang"] != "fi" || fb["comment"] != "Kela-sivut ovat vaikeita" || fb["participant"] != "" {
 		t.Fatalf("feedback entry %v", fb)
 	}
@@ -334,12 +334,12 @@ func TestEffectHandlersPlugIn(t *testing.T) {
 	if len(seen) != 2 || seen[1].Kind != "feedback" {
 		t.Fatalf("handler saw %v", seen)
 	}
-	got, _ := rdb.XRange(ctx, prefix+"gb:ratings", "-", "+").Result()
-	if len(got) != 1 || got[0].Values["m"] != "5" {
+	got, _ := f.store.Entries(ctx, "ratings")
+	if len(got) != 1 || got[0].Payload != "5" {
 		t.Fatalf("ratings stream %v, want the one rating", got)
 	}
-	if n, _ := rdb.XLen(ctx, prefix+"gb:feedback").Result(); n != 0 {
-		t.Fatalf("the built-in handler ran too: %d feedback entries", n)
+	if fb, _ := f.store.Entries(ctx, "feedback"); len(fb) != 0 {
+		t.Fatalf("the built-in handler ran too: %d feedback entries", len(fb))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,8 @@ const (
 	// defaultInboundLimit is how many messages one sender may send a minute before
 	// the rest of the minute is dropped after one notice.
 	defaultInboundLimit = 20
+	// maxShards bounds REDIS_SHARDS: each sender watches every shard.
+	maxShards = 1024
 	// defaultDailyParts is how many SMS parts one number may be sent a day: some
 	// thirty replies, far past a day's guidance, short of a runaway's bill.
 	defaultDailyParts = 100
@@ -31,7 +34,13 @@ const (
 
 // Config is the service's settings.
 type Config struct {
-	RedisURL       string
+	RedisURL string
+	// RedisShards is REDIS_SHARDS: the shards participants are spread over (0: the
+	// store's default, 1 on one Redis and 16 on a cluster).
+	RedisShards int
+	// RedisPrefix is REDIS_PREFIX: prepended to every key, so programmes can share
+	// one Redis.
+	RedisPrefix    string
 	HTTPAddr       string
 	PublicURL      string
 	DefaultLang    string
@@ -109,8 +118,18 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 		TranscriptDays: 30,
 	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		return c, fmt.Errorf("REDIS_URL must start with redis:// or rediss://")
+	if c.RedisURL != "" && !slices.ContainsFunc([]string{"redis://", "rediss://", "redis+cluster://", "rediss+cluster://"},
+		func(scheme string) bool { return strings.HasPrefix(c.RedisURL, scheme) }) {
+		return c, fmt.Errorf("REDIS_URL must start with redis:// or rediss:// (redis+cluster:// for Redis Cluster)")
+	}
+	if v := getenv("REDIS_SHARDS"); v != "" {
+		var err error
+		if c.RedisShards, err = strconv.Atoi(v); err != nil || c.RedisShards < 1 || c.RedisShards > maxShards {
+			return c, fmt.Errorf("REDIS_SHARDS must be a whole number from 1 to %d", maxShards)
+		}
+	}
+	if c.RedisPrefix = getenv("REDIS_PREFIX"); strings.ContainsAny(c.RedisPrefix, "{}") {
+		return c, fmt.Errorf("REDIS_PREFIX must not contain { or }: they would change which cluster slot a key is in")
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {

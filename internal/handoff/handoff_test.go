@@ -37,7 +37,7 @@ type world struct {
 	env    bottest.Env
 	svc    *handoff.Service
 	runner *remind.Runner
-	seen   map[string]int // outbox entries read, by channel
+	seen   map[string]bool // outbox entries read: channel, recipient and entry id
 	msgs   int
 }
 
@@ -57,7 +57,7 @@ func newWorldWith(t *testing.T, guidesChat string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, ctx: context.Background(), clock: clock, env: env, svc: svc, runner: runner, seen: map[string]int{}}
+	return &world{t: t, ctx: context.Background(), clock: clock, env: env, svc: svc, runner: runner, seen: map[string]bool{}}
 }
 
 // in sends one message through the handoff's router, as the Telegram adapter does.
@@ -83,27 +83,39 @@ func (w *world) press(from, step, option string) {
 	w.in(message.Telegram, from, flow.Input{Kind: flow.Button, Step: step, Option: option})
 }
 
-// out returns what reached to since the last call, rendered.
+// out returns what reached to since the last call of out or media, rendered.
 func (w *world) out(ch, to string) []string {
 	w.t.Helper()
-	entries, err := w.env.Redis.XRange(w.ctx, w.env.Prefix+"gb:"+store.Outbox(ch), "-", "+").Result()
+	var got []string
+	for _, m := range w.fresh(ch, to) {
+		got = append(got, channel.PlainText(w.env.Catalog, m))
+	}
+	return got
+}
+
+// fresh returns the outbox entries to to on ch not returned before (by id: the
+// shards' entries interleave).
+func (w *world) fresh(ch, to string) []message.Outbound {
+	w.t.Helper()
+	entries, err := w.env.Store.Entries(w.ctx, store.Outbox(ch))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	var got []string
-	for i, e := range entries {
-		if i < w.seen[ch+to] {
+	var got []message.Outbound
+	for _, e := range entries {
+		key := ch + "|" + to + "|" + e.ID
+		if w.seen[key] {
 			continue
 		}
 		var m message.Outbound
-		if err := json.Unmarshal([]byte(fmt.Sprint(e.Values["m"])), &m); err != nil {
+		if err := json.Unmarshal([]byte(e.Payload), &m); err != nil {
 			w.t.Fatal(err)
 		}
 		if m.To == to {
-			got = append(got, channel.PlainText(w.env.Catalog, m))
+			w.seen[key] = true
+			got = append(got, m)
 		}
 	}
-	w.seen[ch+to] = len(entries)
 	return got
 }
 
@@ -571,24 +583,12 @@ func TestPhotosReachTheGuide(t *testing.T) {
 // call of media or out.
 func (w *world) media(to string) []message.Media {
 	w.t.Helper()
-	entries, err := w.env.Redis.XRange(w.ctx, w.env.Prefix+"gb:"+store.Outbox(message.Telegram), "-", "+").Result()
-	if err != nil {
-		w.t.Fatal(err)
-	}
 	var got []message.Media
-	for i, e := range entries {
-		if i < w.seen[message.Telegram+to] {
-			continue
-		}
-		var m message.Outbound
-		if err := json.Unmarshal([]byte(fmt.Sprint(e.Values["m"])), &m); err != nil {
-			w.t.Fatal(err)
-		}
-		if m.To == to && m.Media != nil {
+	for _, m := range w.fresh(message.Telegram, to) {
+		if m.Media != nil {
 			got = append(got, *m.Media)
 		}
 	}
-	w.seen[message.Telegram+to] = len(entries)
 	return got
 }
 

@@ -45,7 +45,8 @@ func BenchmarkDispatch(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		to := strconv.Itoa(i % 1000)
 		payload := `{"to":"` + to + `","p":"p:` + to + `","x":"hello","r":{"l":"en"}}`
-		pipe.XAdd(f.ctx, &redis.XAddArgs{Stream: f.prefix + "gb:" + store.Outbox(testChannel), Values: []string{"m", payload}})
+		// One shard on one Redis: the stream is {s0}'s.
+		pipe.XAdd(f.ctx, &redis.XAddArgs{Stream: f.prefix + "gb:{s0}:" + store.Outbox(testChannel), Values: []string{"m", payload}})
 		if pipe.Len() == 1000 {
 			if _, err := pipe.Exec(f.ctx); err != nil {
 				b.Fatal(err)

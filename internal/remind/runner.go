@@ -31,8 +31,18 @@ type Releaser interface {
 // TickSource leases due ticks and forgets delivered ones; *store.Store is one.
 type TickSource interface {
 	ClaimTicks(ctx context.Context, now time.Time, lease time.Duration, max int) ([]store.Tick, error)
-	TickDone(ctx context.Context, id string) error
+	TickDone(ctx context.Context, t store.Tick) error
 }
+
+// RosterTidier gives back the seats a crash left between a booking's two steps;
+// *store.Store is one.
+type RosterTidier interface {
+	TidyRosters(ctx context.Context, now time.Time, grace time.Duration) (int, error)
+}
+
+// rosterGrace is how old a seat without its booking must be before it is given
+// back: a booking's two steps take milliseconds.
+const rosterGrace = time.Minute
 
 // Handler handles a tick as an inbound message; *bot.Bot is one.
 type Handler interface {
@@ -60,6 +70,7 @@ type Runner struct {
 	log      *slog.Logger
 	counted  *prometheus.CounterVec
 	zone     *time.Location // where the figures' months begin
+	rosters  RosterTidier   // nil: none to tidy
 }
 
 // Option configures a Runner.
@@ -68,6 +79,10 @@ type Option func(*Runner)
 // ReportIn counts the reminders in the programme's figures by the months of zone
 // (the programme's time zone); without it, UTC's.
 func ReportIn(zone *time.Location) Option { return func(r *Runner) { r.zone = zone } }
+
+// TidyRosters has the runner give back, each minute, the seats a crash left
+// between a booking's two steps.
+func TidyRosters(t RosterTidier) Option { return func(r *Runner) { r.rosters = t } }
 
 // The programme's figures the runner adds to.
 const (
@@ -136,7 +151,7 @@ func (r *Runner) DeliverTicks(ctx context.Context) (delivered int, err error) {
 				r.log.Warn("tick not delivered; it comes due again", "step", t.Step, "err", err)
 				continue
 			}
-			if err := r.ticks.Source.TickDone(ctx, t.ID); err != nil {
+			if err := r.ticks.Source.TickDone(ctx, t); err != nil {
 				return delivered, err
 			}
 			delivered++
@@ -150,26 +165,46 @@ func (r *Runner) DeliverTicks(ctx context.Context) (delivered int, err error) {
 // Run ticks every minute until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
 	c := cron.New(cron.WithLocation(time.UTC))
-	if _, err := c.AddFunc(everyMinute, func() {
-		queued, dropped, err := r.Tick(ctx)
-		switch {
-		case err != nil:
-			r.log.Warn("reminders not released; the next tick tries again", "err", err)
-		case dropped > 0:
-			r.log.Warn("reminders dropped: their session had begun", "dropped", dropped, "queued", queued)
-		case queued > 0:
-			r.log.Info("reminders released", "queued", queued)
-		}
-		if n, err := r.DeliverTicks(ctx); err != nil {
-			r.log.Warn("ticks not delivered; the next tick tries again", "err", err, "delivered", n)
-		}
-	}); err != nil {
+	if _, err := c.AddFunc(everyMinute, func() { r.Minute(ctx) }); err != nil {
 		return fmt.Errorf("remind: %w", err)
 	}
 	c.Start()
 	<-ctx.Done()
 	<-c.Stop().Done()
 	return nil
+}
+
+// Minute is what the runner does each minute: release the reminders due, deliver
+// the ticks due and give back seats nobody holds. What fails is logged and tried
+// again the next minute.
+func (r *Runner) Minute(ctx context.Context) {
+	queued, dropped, err := r.Tick(ctx)
+	switch {
+	case err != nil:
+		r.log.Warn("reminders not released; the next tick tries again", "err", err)
+	case dropped > 0:
+		r.log.Warn("reminders dropped: their session had begun", "dropped", dropped, "queued", queued)
+	case queued > 0:
+		r.log.Info("reminders released", "queued", queued)
+	}
+	if n, err := r.DeliverTicks(ctx); err != nil {
+		r.log.Warn("ticks not delivered; the next tick tries again", "err", err, "delivered", n)
+	}
+	r.tidyRosters(ctx)
+}
+
+// tidyRosters gives back seats nobody holds a booking for.
+func (r *Runner) tidyRosters(ctx context.Context) {
+	if r.rosters == nil {
+		return
+	}
+	n, err := r.rosters.TidyRosters(ctx, r.now(), rosterGrace)
+	switch {
+	case err != nil:
+		r.log.Warn("rosters not tidied; the next tick tries again", "err", err)
+	case n > 0:
+		r.log.Warn("seats given back that no booking held (a replica stopped between a booking's two steps)", "seats", n)
+	}
 }
 
 // countFigures adds what one release did to the programme's figures; a count that

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/remind"
@@ -37,14 +38,15 @@ type fixture struct {
 func newFixture(t testing.TB) fixture {
 	rdb, prefix := storetest.Redis(t)
 	ctx := context.Background()
-	return fixture{ctx: ctx, st: store.New(rdb, store.Options{Prefix: prefix}), rdb: rdb, prefix: prefix,
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	return fixture{ctx: ctx, st: st, rdb: rdb, prefix: prefix,
 		now: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC),
 		count: func(ch string) int64 {
-			n, err := rdb.XLen(ctx, prefix+"gb:"+store.Outbox(ch)).Result()
+			entries, err := st.Entries(ctx, store.Outbox(ch))
 			if err != nil {
 				t.Fatal(err)
 			}
-			return n
+			return int64(len(entries))
 		}}
 }
 
@@ -121,8 +123,10 @@ func TestReleaseOnlyWhatIsDueAndDropWhatIsLate(t *testing.T) {
 		t.Fatalf("after downtime: queued %d, dropped %d, %v; want 1 and 1", q, d, err)
 	}
 	// A cancelled booking's reminders never go.
-	if err := f.st.CancelReminders(f.ctx, "b0@2h", "b1@2h"); err != nil {
-		t.Fatal(err)
+	for i, id := range []string{"b0@2h", "b1@2h"} {
+		if err := f.st.CancelReminders(f.ctx, "p"+strconv.Itoa(i), id); err != nil {
+			t.Fatal(err)
+		}
 	}
 	f.now = f.now.Add(2 * time.Minute)
 	if q, _, _ := r.Tick(f.ctx); q != 2 {
@@ -240,4 +244,46 @@ func BenchmarkRemindersThroughLanes(b *testing.B) {
 	cancel()
 	<-done
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reminders/s")
+}
+
+// TestMinuteGivesBackSeatsACrashLeft: a seat whose booking was never written (the
+// replica stopped between the two steps) is free again after the next minutes,
+// and a booked seat is kept.
+func TestMinuteGivesBackSeatsACrashLeft(t *testing.T) {
+	f := newFixture(t)
+	start := f.now.Add(24 * time.Hour)
+	book := func(p string) store.BookingRequest {
+		return store.BookingRequest{Participant: p, Capacity: 1, MaxOpen: 3, Now: f.now, Ends: start.Add(time.Hour),
+			Booking: flow.Booking{Key: "s@1", Start: start.Unix()}}
+	}
+	if out, err := f.st.Book(f.ctx, book("p1")); err != nil || out != store.Booked {
+		t.Fatalf("book: %v %v", out, err)
+	}
+	if _, err := f.st.CancelBooking(f.ctx, "p1", book("p1").Booking); err != nil {
+		t.Fatal(err)
+	}
+	// The seat is taken as a first step takes it, and the second never comes.
+	if err := f.rdb.HSet(f.ctx, f.prefix+"gb:{r}:roster:s@1", "p2", f.now.Unix()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := f.st.Book(f.ctx, book("p3")); out != store.Full {
+		t.Fatalf("with the stray seat: %v, want full", out)
+	}
+	r, err := remind.NewRunner(f.st, remind.Ticks{}, channels, func() time.Time { return f.now }, nil, nil, remind.TidyRosters(f.st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Minute(f.ctx)
+	if out, _ := f.st.Book(f.ctx, book("p3")); out != store.Full {
+		t.Fatalf("within the grace: %v, want the seat still held", out)
+	}
+	f.now = f.now.Add(2 * time.Minute)
+	r.Minute(f.ctx)
+	if out, err := f.st.Book(f.ctx, book("p3")); err != nil || out != store.Booked {
+		t.Fatalf("after the grace: %v %v, want the seat free", out, err)
+	}
+	r.Minute(f.ctx)
+	if n, _ := f.st.Roster(f.ctx, "s@1"); n != 1 {
+		t.Fatalf("roster %d, want p3's booked seat kept", n)
+	}
 }

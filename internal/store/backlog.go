@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strconv"
@@ -24,9 +25,21 @@ type Backlog struct {
 	Oldest  time.Duration
 }
 
-// OutboxBacklog measures a channel's outbox now.
+// OutboxBacklog measures a channel's outbox now, every shard of it.
 func (s *Store) OutboxBacklog(ctx context.Context, channel string) (Backlog, error) {
-	stream := s.keys.stream(Outbox(channel))
+	var b Backlog
+	for shard := range s.opt.Shards {
+		sb, err := s.shardBacklog(ctx, s.keys.stream(shard, Outbox(channel)))
+		if err != nil {
+			return Backlog{}, err
+		}
+		b.Waiting += sb.Waiting
+		b.Oldest = max(b.Oldest, sb.Oldest)
+	}
+	return b, nil
+}
+
+func (s *Store) shardBacklog(ctx context.Context, stream string) (Backlog, error) {
 	groups, err := s.rdb.XInfoGroups(ctx, stream).Result()
 	if err != nil && !isNoStream(err) {
 		return Backlog{}, err
@@ -68,8 +81,12 @@ func isNoStream(err error) bool {
 	return errors.Is(err, redis.Nil) || strings.Contains(err.Error(), "no such key")
 }
 
-// EntryTime is when a stream entry was added: its id's milliseconds.
+// EntryTime is when a stream entry (or an outbox Entry) was added: its id's
+// milliseconds.
 func EntryTime(id string) (time.Time, bool) {
+	if _, streamID, err := splitEntryID(id); err == nil {
+		id = streamID
+	}
 	ms, _, ok := strings.Cut(id, "-")
 	n, err := strconv.ParseInt(ms, 10, 64)
 	if !ok || err != nil {
@@ -78,10 +95,20 @@ func EntryTime(id string) (time.Time, bool) {
 	return time.UnixMilli(n), true
 }
 
-func idLess(a, b string) bool {
-	at, _ := EntryTime(a)
-	bt, _ := EntryTime(b)
-	return at.Before(bt)
+func idLess(a, b string) bool { return compareIDs(a, b) < 0 }
+
+// compareIDs orders stream ids: by milliseconds, then by sequence.
+func compareIDs(a, b string) int {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	an, _ := strconv.ParseInt(am, 10, 64)
+	bn, _ := strconv.ParseInt(bm, 10, 64)
+	if c := cmp.Compare(an, bn); c != 0 {
+		return c
+	}
+	ai, _ := strconv.ParseInt(as, 10, 64)
+	bi, _ := strconv.ParseInt(bs, 10, 64)
+	return cmp.Compare(ai, bi)
 }
 
 // backlogCollector reads each channel's outbox backlog when Prometheus scrapes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
 )
 
 var bookNow = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -195,5 +197,89 @@ func TestGuideAvailable(t *testing.T) {
 		if got := (store.Guide{From: tt.from, To: tt.to}).Available(tt.hour); got != tt.want {
 			t.Errorf("hours %d-%d at %d: %v, want %v", tt.from, tt.to, tt.hour, got, tt.want)
 		}
+	}
+}
+
+// TestAtLimitGivesTheSeatBack: a participant who may book no more does not keep the
+// seat the first step took, so the last seat stays free for someone else.
+func TestAtLimitGivesTheSeatBack(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	for i, key := range []string{"a", "b", "c"} {
+		if out, err := st.Book(ctx, seat("p1", key, i+1, 0)); err != nil || out != store.Booked {
+			t.Fatalf("book %s: %v %v", key, out, err)
+		}
+	}
+	if out, err := st.Book(ctx, seat("p1", "last", 5, 1)); err != nil || out != store.AtLimit {
+		t.Fatalf("a fourth: %v %v", out, err)
+	}
+	if out, err := st.Book(ctx, seat("p2", "last", 5, 1)); err != nil || out != store.Booked {
+		t.Fatalf("the last seat for another: %v %v, want it free", out, err)
+	}
+}
+
+// TestTidyRostersGivesBackWhatACrashLeft: seats taken by a first step whose second
+// never ran (Book), or left by a cancel whose second step never ran, are given back
+// once they are older than the grace; a booked seat, a seat still being booked and
+// a seat at a session that has begun stay.
+func TestTidyRostersGivesBackWhatACrashLeft(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	st := store.New(rdb, store.Options{Prefix: prefix, Shards: testShards})
+	booked := seat("p1", "s@1", 1, 3)
+	if out, err := st.Book(ctx, booked); err != nil || out != store.Booked {
+		t.Fatalf("book: %v %v", out, err)
+	}
+	past := seat("p1", "s@-1", -1, 3)
+	if out, err := st.Book(ctx, past); err != nil || out != store.Booked {
+		t.Fatalf("book a past session: %v %v", out, err)
+	}
+	// What a first step leaves when its replica dies: a seat and no booking.
+	roster := prefix + "gb:{r}:roster:s@1"
+	if err := rdb.HSet(ctx, roster, "p2", bookNow.Unix(), "p3", bookNow.Add(90*time.Second).Unix()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HSet(ctx, prefix+"gb:{r}:roster:s@-1", "p4", bookNow.Unix()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := st.Roster(ctx, "s@1"); n != 3 {
+		t.Fatalf("roster %d, want 3 seats taken", n)
+	}
+	freed, err := st.TidyRosters(ctx, bookNow.Add(2*time.Minute), time.Minute)
+	if err != nil || freed != 1 {
+		t.Fatalf("tidy: freed %d, %v; want p2's seat", freed, err)
+	}
+	members, _ := st.RosterMembers(ctx, "s@1")
+	if slices.Sort(members); fmt.Sprint(members) != "[p1 p3]" {
+		t.Fatalf("roster %v, want p1 (booked) and p3 (still within the grace)", members)
+	}
+	if n, _ := st.Roster(ctx, "s@-1"); n != 2 {
+		t.Fatalf("a session that has begun: %d seats, want both kept for the reports", n)
+	}
+	// A cancel whose second step did not run: the booking is gone, the seat not.
+	if had, err := st.CancelBooking(ctx, "p1", booked.Booking); err != nil || !had {
+		t.Fatalf("cancel: %v %v", had, err)
+	}
+	if err := rdb.HSet(ctx, roster, "p1", bookNow.Unix()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if freed, err := st.TidyRosters(ctx, bookNow.Add(3*time.Minute), time.Minute); err != nil || freed != 2 {
+		t.Fatalf("tidy after the cancel: freed %d, %v; want p1's and p3's", freed, err)
+	}
+}
+
+// TestCheckShards: the number of shards is recorded on first use; a store with
+// another number on the same data is refused.
+func TestCheckShards(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	if err := store.New(rdb, store.Options{Prefix: prefix, Shards: 4}).CheckShards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.New(rdb, store.Options{Prefix: prefix, Shards: 4}).CheckShards(ctx); err != nil {
+		t.Fatalf("the same number again: %v", err)
+	}
+	if err := store.New(rdb, store.Options{Prefix: prefix, Shards: 8}).CheckShards(ctx); !errors.Is(err, store.ErrShards) {
+		t.Fatalf("another number: %v, want ErrShards", err)
 	}
 }

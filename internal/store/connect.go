@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -11,9 +14,13 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Connect opens REDIS_URL, or starts an embedded in-process Redis-compatible server
-// when url is empty so that there is one code path. close stops both.
-func Connect(ctx context.Context, url string) (rdb redis.UniversalClient, embedded bool, close func(), err error) {
+// Connect opens REDIS_URL — one Redis (redis://, rediss://) or a Redis Cluster
+// (redis+cluster://host:port,host:port,…, rediss+cluster:// with TLS; user,
+// password and go-redis's options as for one) — or starts an embedded in-process
+// Redis-compatible server when url is empty so that there is one code path. close
+// stops both. shards is the store's (0: its default); every replica's senders keep
+// a connection blocked on each, so the pools grow with it.
+func Connect(ctx context.Context, url string, shards int) (rdb redis.UniversalClient, embedded bool, close func(), err error) {
 	if url == "" {
 		srv, err := miniredis.Run()
 		if err != nil {
@@ -22,18 +29,76 @@ func Connect(ctx context.Context, url string) (rdb redis.UniversalClient, embedd
 		c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 		return c, true, func() { c.Close(); srv.Close() }, nil
 	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, false, nil, fmt.Errorf("REDIS_URL is not a redis:// URL: %w", err)
+	var addr string
+	if cluster, ok := ClusterURL(url); ok {
+		opt, err := redis.ParseClusterURL(cluster)
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("REDIS_URL is not a redis+cluster:// URL: %w", err)
+		}
+		opt.PoolSize = poolSize(opt.PoolSize, cmp.Or(shards, DefaultClusterShards))
+		rdb, addr = redis.NewClusterClient(opt), strings.Join(opt.Addrs, ",")
+	} else {
+		opt, err := redis.ParseURL(url)
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("REDIS_URL is not a redis:// URL: %w", err)
+		}
+		if shards > 1 {
+			opt.PoolSize = poolSize(opt.PoolSize, shards)
+		}
+		rdb, addr = redis.NewClient(opt), opt.Addr
 	}
-	c := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	if err := c.Ping(pctx).Err(); err != nil {
-		c.Close()
-		return nil, false, nil, fmt.Errorf("REDIS_URL: cannot reach Redis at %s: %w", opt.Addr, err)
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, false, nil, fmt.Errorf("REDIS_URL: cannot reach Redis at %s: %w", addr, err)
 	}
-	return c, false, func() { c.Close() }, nil
+	return rdb, false, func() { rdb.Close() }, nil
+}
+
+// blockedPerShard is the connections a replica keeps blocked on one shard: a
+// watcher for each channel's outbox.
+const blockedPerShard = 2
+
+// poolSize is go-redis's pool (10 a CPU unless the URL sets one) with room for the
+// connections the watchers of shards keep blocked, should all be on one node.
+func poolSize(set, shards int) int {
+	if set == 0 {
+		set = 10 * runtime.GOMAXPROCS(0)
+	}
+	return set + blockedPerShard*shards
+}
+
+// ClusterURL turns a redis+cluster:// URL into the form go-redis parses (the first
+// address as the host, the others as addr= parameters); ok is false for any other.
+func ClusterURL(url string) (string, bool) {
+	scheme, rest, ok := strings.Cut(url, "+cluster://")
+	if !ok || (scheme != "redis" && scheme != "rediss") {
+		return "", false
+	}
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	user := ""
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		user, authority = authority[:i+1], authority[i+1:]
+	}
+	hosts := strings.Split(authority, ",")
+	var extra []string
+	for _, h := range hosts[1:] {
+		if h != "" {
+			extra = append(extra, "addr="+h)
+		}
+	}
+	if len(extra) > 0 {
+		sep := "?"
+		if strings.Contains(tail, "?") {
+			sep = "&"
+		}
+		tail += sep + strings.Join(extra, "&")
+	}
+	return scheme + "://" + user + hosts[0] + tail, true
 }
 
 // CountRoundTrips counts every round trip rdb makes (a command, a pipeline, a

@@ -18,22 +18,27 @@ import (
 	"github.com/guidebot/guidebot/internal/message"
 )
 
-// The handoff keys: one-time invite codes, the registered guides, each guide's
-// current ticket, the tickets, their sequence, and a queue per language.
-func (k keys) invite(code string) string      { return k.prefix + "gb:invite:" + code }
-func (k keys) guides() string                 { return k.prefix + "gb:guides" }
-func (k keys) guideCurrent() string           { return k.prefix + "gb:guides:current" }
-func (k keys) guideHeld(chat string) string   { return k.prefix + "gb:guides:held:" + chat }
-func (k keys) ticket(id string) string        { return k.prefix + "gb:ticket:" + id }
-func (k keys) ticketSeq() string              { return k.prefix + "gb:ticket:seq" }
-func (k keys) ticketQueue(lang string) string { return k.prefix + "gb:queue:" + lang }
+// The handoff keys, all in the slot {h} so that each ticket script touches one:
+// one-time invite codes, the registered guides, each guide's current ticket, the
+// tickets, their sequence, a queue per language, and each participant's open
+// ticket (handoffOpen). Requests for a person come at a human pace, so one slot
+// carries them easily; the cost is one HGET of handoffOpen in each Load's pipeline,
+// which on a cluster goes to the node of {h} beside the participant's own.
+func (k keys) handoff() string                { return k.prefix + "gb:{h}:" }
+func (k keys) invite(code string) string      { return k.handoff() + "invite:" + code }
+func (k keys) guides() string                 { return k.handoff() + "guides" }
+func (k keys) guideCurrent() string           { return k.handoff() + "guides:current" }
+func (k keys) guideHeld(chat string) string   { return k.handoff() + "guides:held:" + chat }
+func (k keys) ticket(id string) string        { return k.handoff() + "ticket:" + id }
+func (k keys) ticketSeq() string              { return k.handoff() + "ticket:seq" }
+func (k keys) ticketQueue(lang string) string { return k.handoff() + "queue:" + lang }
 
-// handoffField is the state hash's field that holds the participant's open ticket:
-// "ID" while it waits, "ID:c" once a guide has claimed it (flow.State.Handoff and
-// Relay). The ticket scripts write it; the commit never does.
-const handoffField = "h"
+// handoffOpen is the hash of each participant's open ticket: "ID" while it waits,
+// "ID:c" once a guide has claimed it (flow.State.Handoff and Relay). The ticket
+// scripts write it; the commit never does.
+func (k keys) handoffOpen() string { return k.handoff() + "open" }
 
-// claimedSuffix marks a claimed ticket in handoffField.
+// claimedSuffix marks a claimed ticket in handoffOpen.
 const claimedSuffix = ":c"
 
 // Guide is a registered guide or coordinator.
@@ -176,33 +181,22 @@ func (s *Store) CurrentTicket(ctx context.Context, guide string) (string, error)
 	return id, nil
 }
 
-// openTicketScript opens a ticket for the participant unless one is open, and with
-// a new one schedules the tick that tells the participant if nobody claims it in
-// time. It returns the ticket's id, the participant's place in its language's queue,
+// openTicketScript opens a ticket for the participant unless one is open. It
+// returns the ticket's id, the participant's place in its language's queue,
 // whether it was open already, and the message that opened it.
-// KEYS: state, seq, queue, ticket prefix, tickDue, tickData.
-// ARGV: opened (s), the tick's due (ms, 0: none), step, then the ticket's fields as
-// a flat list.
+// KEYS: open, seq, queue, ticket prefix. ARGV: participant, then the ticket's
+// fields as a flat list.
 var openTicketScript = redis.NewScript(`
-local cur = redis.call('HGET', KEYS[1], 'h')
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
   local id = string.gsub(cur, ':c$', '')
   local rank = redis.call('ZRANK', KEYS[3], id)
   return {id, rank and (rank + 1) or 0, 1, redis.call('HGET', KEYS[4] .. id, 'msg') or ''}
 end
 local id = tostring(redis.call('INCR', KEYS[2]))
-local t = KEYS[4] .. id
-redis.call('HSET', t, 'id', id, unpack(ARGV, 4))
-redis.call('ZADD', KEYS[3], ARGV[1], id)
-redis.call('HSET', KEYS[1], 'h', id)
-if ARGV[2] ~= '0' then
-  local f = {}
-  for i = 4, #ARGV, 2 do f[ARGV[i]] = ARGV[i + 1] end
-  local tick = 'handoff:' .. id .. ':' .. ARGV[1]
-  redis.call('HSET', KEYS[6], tick, cjson.encode({id = tick, p = f['participant'], c = f['channel'],
-    a = f['address'], s = ARGV[3]}))
-  redis.call('ZADD', KEYS[5], ARGV[2], tick)
-end
+redis.call('HSET', KEYS[4] .. id, 'id', id, unpack(ARGV, 2))
+redis.call('ZADD', KEYS[3], redis.call('HGET', KEYS[4] .. id, 'opened'), id)
+redis.call('HSET', KEYS[1], ARGV[1], id)
 return {id, redis.call('ZRANK', KEYS[3], id) + 1, 0, ''}
 `)
 
@@ -210,16 +204,13 @@ return {id, redis.call('ZRANK', KEYS[3], id) + 1, 0, ''}
 // is the participant's place in the queue (0 once a guide has it). A ticket opened
 // by the same message (t.Msg: a retry after a failed commit) is not "existing", so
 // the retry announces it as the first try would have. With a new ticket, a tick
-// to step is scheduled at due (zero: none).
+// to step is scheduled at due (zero: none), in the participant's shard: a crash
+// between the two leaves the ticket waiting for a guide without that tick.
 func (s *Store) OpenTicket(ctx context.Context, t Ticket, due time.Time, step string) (id string, position int, existing bool, err error) {
-	dueMS := int64(0)
-	if !due.IsZero() {
-		dueMS = due.UnixMilli()
-	}
-	args := []any{t.Opened, dueMS, step, "participant", t.Participant, "channel", t.Channel, "address", t.Address,
+	args := []any{t.Participant, "participant", t.Participant, "channel", t.Channel, "address", t.Address,
 		"lang", t.Lang, "topic", t.Topic, "status", TicketOpen, "opened", t.Opened, "msg", t.Msg}
-	res, err := openTicketScript.Run(ctx, s.rdb, []string{s.keys.state(t.Participant), s.keys.ticketSeq(),
-		s.keys.ticketQueue(t.Lang), s.keys.ticket(""), s.keys.tickDue(), s.keys.tickData()}, args...).Slice()
+	res, err := openTicketScript.Run(ctx, s.rdb, []string{s.keys.handoffOpen(), s.keys.ticketSeq(),
+		s.keys.ticketQueue(t.Lang), s.keys.ticket("")}, args...).Slice()
 	if err != nil {
 		return "", 0, false, fmt.Errorf("store: open ticket: %w", err)
 	}
@@ -230,15 +221,22 @@ func (s *Store) OpenTicket(ctx context.Context, t Ticket, due time.Time, step st
 	pos, _ := res[1].(int64)
 	ex, _ := res[2].(int64)
 	msg, _ := res[3].(string)
+	if ex == 0 && !due.IsZero() {
+		tick := Tick{ID: "handoff:" + id + ":" + strconv.FormatInt(t.Opened, 10), Participant: t.Participant,
+			Channel: t.Channel, Address: t.Address, Step: step, Due: due}
+		if err := s.ScheduleTick(ctx, tick); err != nil {
+			return id, int(pos), false, err
+		}
+	}
 	return id, int(pos), ex == 1 && (msg == "" || msg != t.Msg), nil
 }
 
 // claimScript gives an open ticket to the first guide who claims it: the ticket
-// records the guide, leaves the queue, the participant's state says a guide talks,
-// and it becomes the guide's current ticket. A claimed or closed ticket is not
-// claimed again; the script returns its holder's name.
-// KEYS: ticket, queue, current, participant state, the guide's held set. ARGV: id,
-// guide chat, guide name, now.
+// records the guide, leaves the queue, the participant's open ticket says a guide
+// talks, and it becomes the guide's current ticket. A claimed or closed ticket is
+// not claimed again; the script returns its holder's name.
+// KEYS: ticket, queue, current, open, the guide's held set. ARGV: id, guide chat,
+// guide name, now.
 var claimScript = redis.NewScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'open' then
@@ -248,8 +246,9 @@ redis.call('HSET', KEYS[1], 'status', 'claimed', 'guide', ARGV[2], 'guide_name',
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
 redis.call('SADD', KEYS[5], ARGV[1])
-if redis.call('HGET', KEYS[4], 'h') == ARGV[1] then
-  redis.call('HSET', KEYS[4], 'h', ARGV[1] .. ':c')
+local p = redis.call('HGET', KEYS[1], 'participant')
+if p and redis.call('HGET', KEYS[4], p) == ARGV[1] then
+  redis.call('HSET', KEYS[4], p, ARGV[1] .. ':c')
 end
 return {1, ARGV[3], 'claimed'}
 `)
@@ -262,7 +261,7 @@ func (s *Store) ClaimTicket(ctx context.Context, id string, g Guide, now time.Ti
 		return false, "", t, err
 	}
 	res, err := claimScript.Run(ctx, s.rdb, []string{s.keys.ticket(id), s.keys.ticketQueue(t.Lang),
-		s.keys.guideCurrent(), s.keys.state(t.Participant), s.keys.guideHeld(g.Chat)}, id, g.Chat, g.Name, now.Unix()).Slice()
+		s.keys.guideCurrent(), s.keys.handoffOpen(), s.keys.guideHeld(g.Chat)}, id, g.Chat, g.Name, now.Unix()).Slice()
 	if err != nil || len(res) != 3 {
 		return false, "", t, fmt.Errorf("store: claim ticket: %w", err)
 	}
@@ -275,21 +274,24 @@ func (s *Store) ClaimTicket(ctx context.Context, id string, g Guide, now time.Ti
 }
 
 // closeScript closes a ticket with its outcome: it leaves the queue, the guide's
-// current and held tickets and the participant's state, and forgets whose it was. KEYS: ticket, queue,
-// current, participant state, the guide's held set. ARGV: id, outcome, now. It
-// returns 0 if it was closed already.
+// current and held tickets and the participant's open ticket, and forgets whose it
+// was. KEYS: ticket, queue, current, open, the guide's held set. ARGV: id, outcome,
+// now. It returns 0 if it was closed already.
 var closeScript = redis.NewScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'closed' then return 0 end
 local guide = redis.call('HGET', KEYS[1], 'guide')
+local p = redis.call('HGET', KEYS[1], 'participant')
 redis.call('HSET', KEYS[1], 'status', 'closed', 'outcome', ARGV[2], 'closed', ARGV[3])
 -- Who it was for is needed no more: a closed ticket keeps what the reports count.
 redis.call('HDEL', KEYS[1], 'participant', 'address', 'msg')
 redis.call('ZREM', KEYS[2], ARGV[1])
 if guide and redis.call('HGET', KEYS[3], guide) == ARGV[1] then redis.call('HDEL', KEYS[3], guide) end
 redis.call('SREM', KEYS[5], ARGV[1])
-local h = redis.call('HGET', KEYS[4], 'h')
-if h == ARGV[1] or h == ARGV[1] .. ':c' then redis.call('HDEL', KEYS[4], 'h') end
+if p then
+  local h = redis.call('HGET', KEYS[4], p)
+  if h == ARGV[1] or h == ARGV[1] .. ':c' then redis.call('HDEL', KEYS[4], p) end
+end
 return 1
 `)
 
@@ -300,7 +302,7 @@ func (s *Store) CloseTicket(ctx context.Context, id, outcome string, now time.Ti
 		return t, false, err
 	}
 	n, err := closeScript.Run(ctx, s.rdb, []string{s.keys.ticket(id), s.keys.ticketQueue(t.Lang),
-		s.keys.guideCurrent(), s.keys.state(t.Participant), s.keys.guideHeld(t.Guide)}, id, outcome, now.Unix()).Int()
+		s.keys.guideCurrent(), s.keys.handoffOpen(), s.keys.guideHeld(t.Guide)}, id, outcome, now.Unix()).Int()
 	if err != nil {
 		return t, false, fmt.Errorf("store: close ticket: %w", err)
 	}
@@ -330,7 +332,7 @@ func (s *Store) Ticket(ctx context.Context, id string) (Ticket, error) {
 		OutcomeChosen: m["outcome_chosen"], Ticked: m["ticked"]}, nil
 }
 
-// splitHandoff reads handoffField: the ticket id and whether a guide has it.
+// splitHandoff reads a participant's handoffOpen: the ticket id and whether a guide has it.
 func splitHandoff(v string) (id string, claimed bool) {
 	return strings.CutSuffix(v, claimedSuffix)
 }
@@ -369,7 +371,8 @@ func (s *Store) EnqueueOnce(ctx context.Context, key string, ttl time.Duration, 
 	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
 	}
-	err = enqueueOnceScript.Run(ctx, s.rdb, []string{s.keys.prefix + "gb:seen:" + key, s.keys.stream(Outbox(channel))},
+	shard := s.keys.shard(recipient(channel, msg))
+	err = enqueueOnceScript.Run(ctx, s.rdb, []string{s.keys.inShard(shard) + "seen:" + key, s.keys.stream(shard, Outbox(channel))},
 		int(ttl/time.Second), string(payload)).Err()
 	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
@@ -377,10 +380,10 @@ func (s *Store) EnqueueOnce(ctx context.Context, key string, ttl time.Duration, 
 	return nil
 }
 
-// releaseScript gives a claimed ticket back to the queue: it waits for a guide
-// again, the participant's flows stay paused no more. KEYS: ticket, queue,
-// current, participant state. ARGV: id, guide chat. It returns 0 unless the guide
-// held it.
+// releaseTicketScript gives a claimed ticket back to the queue: it waits for a
+// guide again, the participant's flows stay paused no more. KEYS: ticket, queue,
+// current, open, the guide's held set. ARGV: id, guide chat. It returns 0 unless
+// the guide held it.
 var releaseTicketScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'claimed' or redis.call('HGET', KEYS[1], 'guide') ~= ARGV[2] then
   return 0
@@ -389,7 +392,8 @@ redis.call('HSET', KEYS[1], 'status', 'open', 'guide', '', 'guide_name', '')
 redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'opened'), ARGV[1])
 if redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[3], ARGV[2]) end
 redis.call('SREM', KEYS[5], ARGV[1])
-if redis.call('HGET', KEYS[4], 'h') == ARGV[1] .. ':c' then redis.call('HSET', KEYS[4], 'h', ARGV[1]) end
+local p = redis.call('HGET', KEYS[1], 'participant')
+if p and redis.call('HGET', KEYS[4], p) == ARGV[1] .. ':c' then redis.call('HSET', KEYS[4], p, ARGV[1]) end
 return 1
 `)
 
@@ -401,7 +405,7 @@ func (s *Store) ReleaseTicket(ctx context.Context, id, guide string) (t Ticket, 
 		return t, false, err
 	}
 	n, err := releaseTicketScript.Run(ctx, s.rdb, []string{s.keys.ticket(id), s.keys.ticketQueue(t.Lang),
-		s.keys.guideCurrent(), s.keys.state(t.Participant), s.keys.guideHeld(guide)}, id, guide).Int()
+		s.keys.guideCurrent(), s.keys.handoffOpen(), s.keys.guideHeld(guide)}, id, guide).Int()
 	if err != nil {
 		return t, false, fmt.Errorf("store: release ticket: %w", err)
 	}

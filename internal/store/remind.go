@@ -24,9 +24,17 @@ type Reminder struct {
 	Booking     string
 }
 
-// The reminder keys: a sorted set of ids by due time, and their payloads.
-func (k keys) remindDue() string  { return k.prefix + "gb:remind:due" }
-func (k keys) remindData() string { return k.prefix + "gb:remind:data" }
+// The reminder keys of a shard: a sorted set of ids by due time, and their payloads.
+func (k keys) remindDue(shard int) string  { return k.inShard(shard) + "remind:due" }
+func (k keys) remindData(shard int) string { return k.inShard(shard) + "remind:data" }
+
+// recipient is whose shard the reminder is kept in.
+func (r Reminder) recipient() string {
+	if r.Participant != "" {
+		return r.Participant
+	}
+	return r.Message.Participant
+}
 
 // ScheduleReminder keeps r until it is due; scheduling the same id again moves it.
 func (s *Store) ScheduleReminder(ctx context.Context, r Reminder) error {
@@ -34,17 +42,18 @@ func (s *Store) ScheduleReminder(ctx context.Context, r Reminder) error {
 	if err != nil {
 		return err
 	}
+	shard := s.keys.shard(r.recipient())
 	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, s.keys.remindData(), r.ID, data)
-	pipe.ZAdd(ctx, s.keys.remindDue(), redis.Z{Score: float64(r.Due.UnixMilli()), Member: r.ID})
+	pipe.HSet(ctx, s.keys.remindData(shard), r.ID, data)
+	pipe.ZAdd(ctx, s.keys.remindDue(shard), redis.Z{Score: float64(r.Due.UnixMilli()), Member: r.ID})
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("store: reminder: %w", err)
 	}
 	return nil
 }
 
-// CancelReminders forgets reminders (a cancelled booking's).
-func (s *Store) CancelReminders(ctx context.Context, ids ...string) error {
+// CancelReminders forgets reminders (a cancelled booking's) kept for participant.
+func (s *Store) CancelReminders(ctx context.Context, participant string, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -52,9 +61,10 @@ func (s *Store) CancelReminders(ctx context.Context, ids ...string) error {
 	for i, id := range ids {
 		members[i] = id
 	}
+	shard := s.keys.shard(participant)
 	pipe := s.rdb.TxPipeline()
-	pipe.ZRem(ctx, s.keys.remindDue(), members...)
-	pipe.HDel(ctx, s.keys.remindData(), ids...)
+	pipe.ZRem(ctx, s.keys.remindDue(shard), members...)
+	pipe.HDel(ctx, s.keys.remindData(shard), ids...)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("store: cancel reminders: %w", err)
 	}
@@ -130,14 +140,26 @@ type Released struct {
 // LateAfter is how long past its due time a reminder counts as late.
 const LateAfter = 2 * time.Minute
 
-// ReleaseDue moves up to max reminders due by now into the outboxes of channels and
-// reports how many went, how many of those late, and how many were dropped because
-// their session had begun (after downtime).
+// ReleaseDue moves up to max reminders of each shard due by now into the outboxes
+// of channels and reports how many went, how many of those late, and how many were
+// dropped because their session had begun (after downtime).
 func (s *Store) ReleaseDue(ctx context.Context, now time.Time, max int, channels []string) (Released, error) {
-	keys := []string{s.keys.remindDue(), s.keys.remindData()}
+	var rel Released
+	for shard := range s.opt.Shards {
+		r, err := s.releaseShard(ctx, shard, now, max, channels)
+		rel.Queued, rel.Dropped, rel.Late = rel.Queued+r.Queued, rel.Dropped+r.Dropped, rel.Late+r.Late
+		if err != nil {
+			return rel, err
+		}
+	}
+	return rel, nil
+}
+
+func (s *Store) releaseShard(ctx context.Context, shard int, now time.Time, max int, channels []string) (Released, error) {
+	keys := []string{s.keys.remindDue(shard), s.keys.remindData(shard)}
 	args := []any{now.UnixMilli(), max, now.Add(-LateAfter).UnixMilli()}
 	for _, ch := range channels {
-		keys = append(keys, s.keys.stream(Outbox(ch)))
+		keys = append(keys, s.keys.stream(shard, Outbox(ch)))
 		args = append(args, ch)
 	}
 	res, err := releaseScript.Run(ctx, s.rdb, keys, args...).Slice()
@@ -152,8 +174,9 @@ func (s *Store) ReleaseDue(ctx context.Context, now time.Time, max int, channels
 	l, _ := res[3].(int64)
 	rel := Released{Queued: int(q), Dropped: int(d), Late: int(l)}
 	// The participants' next "1" or "2" answers the reminder just queued. Set after
-	// the script, not in it, as their state is in another slot than the queue (Redis
-	// Cluster); a crash in between only leaves an answer to be made by button or menu.
+	// the script, not in it: a script must name every key it writes, and these are
+	// known only once it has run; a crash in between only leaves an answer to be
+	// made by button or menu.
 	if answers, _ := res[2].([]any); len(answers) > 0 {
 		pipe := s.rdb.Pipeline()
 		for i := 0; i+1 < len(answers); i += 2 {
@@ -170,9 +193,23 @@ func (s *Store) ReleaseDue(ctx context.Context, now time.Time, max int, channels
 
 // PendingReminders counts the reminders not yet due.
 func (s *Store) PendingReminders(ctx context.Context) (int64, error) {
-	n, err := s.rdb.ZCard(ctx, s.keys.remindDue()).Result()
-	if err != nil {
-		return 0, fmt.Errorf("store: reminders: %w", err)
+	return s.countShards(ctx, s.keys.remindDue)
+}
+
+// countShards adds up the ZCARD of a sorted set of every shard, in one round trip
+// (a pipeline, which a cluster client splits by node).
+func (s *Store) countShards(ctx context.Context, key func(shard int) string) (int64, error) {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.IntCmd, s.opt.Shards)
+	for shard := range cmds {
+		cmds[shard] = pipe.ZCard(ctx, key(shard))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("store: count: %w", err)
+	}
+	var n int64
+	for _, c := range cmds {
+		n += c.Val()
 	}
 	return n, nil
 }

@@ -124,6 +124,9 @@ func (s *Store) Observations(ctx context.Context, months []string, name string) 
 	return out, nil
 }
 
+// feedbackStream is the stream of ratings the flows' feedback effect appends to.
+const feedbackStream = "feedback"
+
 // FeedbackEntry is one rating as the feedback stream keeps it: no participant.
 type FeedbackEntry struct {
 	At      time.Time
@@ -135,15 +138,15 @@ type FeedbackEntry struct {
 
 // Feedback returns the ratings given from from up to to, oldest first.
 func (s *Store) Feedback(ctx context.Context, from, to time.Time) ([]FeedbackEntry, error) {
-	entries, err := s.rdb.XRange(ctx, s.keys.stream("feedback"),
-		strconv.FormatInt(from.UnixMilli(), 10), strconv.FormatInt(to.UnixMilli()-1, 10)).Result()
+	entries, err := s.entriesBetween(ctx, feedbackStream,
+		strconv.FormatInt(from.UnixMilli(), 10), strconv.FormatInt(to.UnixMilli()-1, 10))
 	if err != nil {
 		return nil, fmt.Errorf("store: feedback: %w", err)
 	}
 	out := make([]FeedbackEntry, 0, len(entries))
 	for _, e := range entries {
 		var f FeedbackEntry
-		if m, ok := e.Values["m"].(string); !ok || json.Unmarshal([]byte(m), &f) != nil {
+		if json.Unmarshal([]byte(e.Payload), &f) != nil {
 			continue
 		}
 		if at, ok := EntryTime(e.ID); ok {

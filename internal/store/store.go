@@ -24,7 +24,15 @@ type Options struct {
 	// participant's messages in the current one (Record.Recent); 0: not counted.
 	InboundWindow time.Duration
 	Now           func() time.Time // the clock of the inbound windows [time.Now]
+	// Shards is how many shards participants are spread over [1 on one Redis,
+	// DefaultClusterShards on Redis Cluster]. It must not change while data is kept:
+	// CheckShards guards it.
+	Shards int
 }
+
+// DefaultClusterShards is the shards on Redis Cluster: enough to spread over
+// 16 masters, few enough that a sender's read of every shard stays cheap.
+const DefaultClusterShards = 16
 
 // Store is the Redis side of guidebot.
 type Store struct {
@@ -44,7 +52,35 @@ func New(rdb redis.UniversalClient, opt Options) *Store {
 	if opt.TranscriptCap == 0 {
 		opt.TranscriptCap = 50
 	}
-	return &Store{rdb: rdb, keys: keys{opt.Prefix}, opt: opt}
+	if opt.Shards <= 0 {
+		opt.Shards = 1
+		if _, cluster := rdb.(*redis.ClusterClient); cluster {
+			opt.Shards = DefaultClusterShards
+		}
+	}
+	return &Store{rdb: rdb, keys: keys{prefix: opt.Prefix, shards: opt.Shards}, opt: opt}
+}
+
+// Shards is the number of shards the store spreads participants over.
+func (s *Store) Shards() int { return s.opt.Shards }
+
+// ErrShards means the data in Redis was written with another number of shards.
+var ErrShards = errors.New("store: the data was written with another number of shards")
+
+// CheckShards records the store's number of shards in Redis on first use and fails
+// with ErrShards when the data there was written with another.
+func (s *Store) CheckShards(ctx context.Context) error {
+	if err := s.rdb.SetNX(ctx, s.keys.shardsKey(), s.opt.Shards, 0).Err(); err != nil {
+		return fmt.Errorf("store: shards: %w", err)
+	}
+	n, err := s.rdb.Get(ctx, s.keys.shardsKey()).Int()
+	if err != nil {
+		return fmt.Errorf("store: shards: %w", err)
+	}
+	if n != s.opt.Shards {
+		return fmt.Errorf("%w: %d, not %d", ErrShards, n, s.opt.Shards)
+	}
+	return nil
 }
 
 // Record is a participant's state with the version it was read at.
@@ -94,7 +130,8 @@ func (s *Store) LoadInbound(ctx context.Context, id, msgID string) (Record, erro
 
 func (s *Store) load(ctx context.Context, id, msgID string, inbound bool) (Record, error) {
 	pipe := s.rdb.Pipeline()
-	get := pipe.HMGet(ctx, s.keys.state(id), "v", "d", pendingField, handoffField)
+	get := pipe.HMGet(ctx, s.keys.state(id), "v", "d", pendingField)
+	handoff := pipe.HGet(ctx, s.keys.handoffOpen(), id)
 	bookings := pipe.HGetAll(ctx, s.keys.bookings(id))
 	suppressed := pipe.Get(ctx, s.keys.suppressed(id))
 	var seen *redis.IntCmd
@@ -121,7 +158,7 @@ func (s *Store) load(ctx context.Context, id, msgID string, inbound bool) (Recor
 			rec.Recent, rec.NewInWindow = max(n, -n), n > 0
 		}
 	}
-	if len(vals) == 4 && vals[0] != nil && vals[1] != nil {
+	if len(vals) == 3 && vals[0] != nil && vals[1] != nil {
 		v, _ := vals[0].(string)
 		d, _ := vals[1].(string)
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -133,8 +170,7 @@ func (s *Store) load(ctx context.Context, id, msgID string, inbound bool) (Recor
 			return Record{}, fmt.Errorf("store: load %s: %w", id, err)
 		}
 		rec.State.Pending, _ = vals[2].(string)
-		h, _ := vals[3].(string)
-		rec.State.Handoff, rec.State.Relay = splitHandoff(h)
+		rec.State.Handoff, rec.State.Relay = splitHandoff(handoff.Val())
 		bs, err := decodeBookings(bookings.Val())
 		if err != nil {
 			return Record{}, fmt.Errorf("store: load %s: %w", id, err)
@@ -194,15 +230,14 @@ func Outbox(channel string) string { return "outbox:" + channel }
 
 // commitScript checks the version, claims the dedupe key, lifts a "blocked"
 // suppression when asked, clears an answered reminder, saves or deletes the state
-// (with a forgotten participant's bookings, seats, reminders and ticks), appends the
-// transcript and the stream entries: all or nothing.
+// (with a forgotten participant's bookings, reminders and ticks), appends the
+// transcript and the stream entries: all or nothing, all in the participant's shard.
 //
 // KEYS: state, seen, transcript, suppressed, bookings, booked, remindDue, remindData,
-// tickDue, tickData, then nr rosters to leave, the streams to append to.
+// tickDue, tickData, then the streams to append to.
 // ARGV: version, data (” forgets), dedupe ttl, transcript cap, transcript ttl,
-// n transcript entries, unblock, the blocked reason, pending to clear, nr,
-// participant, nm reminder and tick ids; then those ids, the transcript entries and
-// the stream payloads.
+// n transcript entries, unblock, the blocked reason, pending to clear, nm reminder
+// and tick ids; then those ids, the transcript entries and the stream payloads.
 var commitScript = redis.NewScript(`
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
@@ -214,15 +249,12 @@ if ARGV[7] == '1' and redis.call('GET', KEYS[4]) == ARGV[8] then
 end
 local nv = v + 1
 local n = tonumber(ARGV[6])
-local nr = tonumber(ARGV[10])
-local nm = tonumber(ARGV[12])
-local first = 13 + nm
-local streams = 11 + nr
+local nm = tonumber(ARGV[10])
+local first = 11 + nm
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1], KEYS[3], KEYS[5], KEYS[6])
   nv = 0
-  for k = 11, 10 + nr do redis.call('HDEL', KEYS[k], ARGV[11]) end
-  for i = 13, 12 + nm do
+  for i = 11, 10 + nm do
     redis.call('ZREM', KEYS[7], ARGV[i])
     redis.call('HDEL', KEYS[8], ARGV[i])
     redis.call('ZREM', KEYS[9], ARGV[i])
@@ -240,7 +272,7 @@ else
   end
 end
 local i = first + n
-for k = streams, #KEYS do
+for k = 11, #KEYS do
   redis.call('XADD', KEYS[k], '*', 'm', ARGV[i])
   i = i + 1
 end
@@ -249,6 +281,8 @@ return nv
 
 // Commit writes c in one round trip. It returns the new version, ErrConflict when
 // another message won the race, or ErrDuplicate when the message id was taken.
+// A forgotten participant's seats are given back after the commit (the rosters
+// are in another slot); a crash in between leaves them to TidyRosters.
 func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 	data := ""
 	if !c.Forget {
@@ -272,20 +306,19 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 			reminders = append(append(reminders, b.Reminders...), b.Ticks...)
 		}
 	}
-	keys := make([]string, 0, 10+len(release)+len(c.Appends))
+	shard := s.keys.shard(c.ID)
+	keys := make([]string, 0, 10+len(c.Appends))
 	keys = append(keys, s.keys.state(c.ID), seenKey, s.keys.transcript(c.ID), s.keys.suppressed(c.ID),
-		s.keys.bookings(c.ID), s.keys.booked(c.ID), s.keys.remindDue(), s.keys.remindData(), s.keys.tickDue(), s.keys.tickData())
-	for _, b := range release {
-		keys = append(keys, s.keys.roster(b.Key))
-	}
+		s.keys.bookings(c.ID), s.keys.booked(c.ID), s.keys.remindDue(shard), s.keys.remindData(shard),
+		s.keys.tickDue(shard), s.keys.tickData(shard))
 	unblock := "0"
 	if c.Unblock {
 		unblock = "1"
 	}
-	args := make([]any, 0, 12+len(reminders)+len(c.Transcript)+len(c.Appends))
+	args := make([]any, 0, 10+len(reminders)+len(c.Transcript)+len(c.Appends))
 	args = append(args, c.Version, data, ttl, s.opt.TranscriptCap,
 		int(s.opt.TranscriptTTL/time.Second), len(c.Transcript),
-		unblock, message.Blocked, c.ClearPending, len(release), c.ID, len(reminders))
+		unblock, message.Blocked, c.ClearPending, len(reminders))
 	for _, r := range reminders {
 		args = append(args, r)
 	}
@@ -293,7 +326,7 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 		args = append(args, t)
 	}
 	for _, a := range c.Appends {
-		keys = append(keys, s.keys.stream(a.Stream))
+		keys = append(keys, s.keys.stream(shard, a.Stream))
 		args = append(args, a.Payload)
 	}
 	n, err := commitScript.Run(ctx, s.rdb, keys, args...).Int64()
@@ -304,6 +337,11 @@ func (s *Store) Commit(ctx context.Context, c Commit) (int64, error) {
 		return 0, ErrConflict
 	case n == -2:
 		return 0, ErrDuplicate
+	}
+	if len(release) > 0 {
+		// The participant is forgotten whatever comes of this: a seat not given
+		// back now is TidyRosters's to give back.
+		_ = s.leaveRosters(ctx, c.ID, release)
 	}
 	return n, nil
 }

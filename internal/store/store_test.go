@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,9 +16,16 @@ import (
 	"github.com/guidebot/guidebot/internal/store/storetest"
 )
 
+// testShards is the shards the store's tests spread participants over unless a test
+// names its own: more than one, so that what crosses shards is tried on one Redis.
+const testShards = 3
+
 func newStore(t *testing.T, opt store.Options) *store.Store {
 	rdb, prefix := storetest.Redis(t)
 	opt.Prefix = prefix
+	if opt.Shards == 0 {
+		opt.Shards = testShards
+	}
 	return store.New(rdb, opt)
 }
 
@@ -159,7 +167,8 @@ func TestSuppression(t *testing.T) {
 
 func TestRenewKeepsOwnLeasesAndReportsLostOnes(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t, store.Options{})
+	// One shard: a reclaim of one takes exactly one (on more, one a shard).
+	st := newStore(t, store.Options{Shards: 1})
 	for _, to := range []string{"a", "b"} {
 		if err := st.Enqueue(ctx, "sms", message.Outbound{To: to}); err != nil {
 			t.Fatal(err)
@@ -176,11 +185,11 @@ func TestRenewKeepsOwnLeasesAndReportsLostOnes(t *testing.T) {
 	if taken, err := other.Reclaim(ctx, 20*time.Millisecond, 1); err != nil || len(taken) != 1 {
 		t.Fatalf("reclaim one: %v %v", taken, err)
 	}
-	lost, err := mine.Renew(ctx, []string{got[0].ID, got[1].ID, "0-1"})
+	lost, err := mine.Renew(ctx, []string{got[0].ID, got[1].ID, "0/0-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(lost) != fmt.Sprint([]string{got[0].ID, "0-1"}) {
+	if fmt.Sprint(lost) != fmt.Sprint([]string{got[0].ID, "0/0-1"}) {
 		t.Fatalf("lost %v, want the reclaimed entry and the unknown id", lost)
 	}
 	// The renewed entry is fresh again: a reclaim with the same idle finds nothing.
@@ -227,22 +236,33 @@ func TestCommitUnblockLiftsBlockedButNotOptedOut(t *testing.T) {
 // TestOutboxSurvivesALostGroup: a Redis that restarted without its data has no
 // consumer group; the next read makes it again and goes on.
 func TestOutboxSurvivesALostGroup(t *testing.T) {
-	ctx := context.Background()
-	rdb, prefix := storetest.Redis(t)
-	st := store.New(rdb, store.Options{Prefix: prefix})
-	r, err := st.Outbox(ctx, "sms", "c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rdb.Del(ctx, prefix+"gb:outbox:sms").Err(); err != nil { // the stream and its group
-		t.Fatal(err)
-	}
-	if err := st.Enqueue(ctx, "sms", message.Outbound{To: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := r.Read(ctx, 10, -1)
-	if err != nil || len(got) != 1 {
-		t.Fatalf("read after the group was lost: %v %v", got, err)
+	for _, shards := range []int{1, testShards} {
+		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {
+			ctx := context.Background()
+			rdb, prefix := storetest.Redis(t)
+			st := store.New(rdb, store.Options{Prefix: prefix, Shards: shards})
+			r, err := st.Outbox(ctx, "sms", "c")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for shard := range shards { // the streams and their groups
+				if err := rdb.Del(ctx, fmt.Sprintf("%sgb:{s%d}:outbox:sms", prefix, shard)).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := st.Enqueue(ctx, "sms", message.Outbound{To: "x"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, block := range []time.Duration{-1, time.Second} {
+				got, err := r.Read(ctx, 10, block)
+				if err != nil || len(got) != 1 {
+					t.Fatalf("read (block %v) after the group was lost: %v %v", block, got, err)
+				}
+				if err := st.Enqueue(ctx, "sms", message.Outbound{To: "y"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -267,17 +287,28 @@ func TestOutboxBacklog(t *testing.T) {
 	if b, err := st.OutboxBacklog(ctx, "sms"); err != nil || b.Waiting != 3 || b.Oldest < 89*time.Second || b.Oldest > 92*time.Second {
 		t.Fatalf("three unread, 90 s old: %+v %v", b, err)
 	}
-	got, _ := r.Read(ctx, 2, -1)
+	got, _ := r.Read(ctx, 10, -1)
+	if len(got) != 3 {
+		t.Fatalf("read %v, want all three", got)
+	}
 	if err := r.Done(ctx, got[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	// One read and not acknowledged (the oldest now), one unread.
+	// Two read and not acknowledged.
 	if b, err := st.OutboxBacklog(ctx, "sms"); err != nil || b.Waiting != 2 || b.Oldest < 89*time.Second {
 		t.Fatalf("after one delivered: %+v %v", b, err)
 	}
-	r.Done(ctx, got[1].ID)
+	// One unread again beside them.
+	if err := st.Enqueue(ctx, "sms", message.Outbound{To: "p3"}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := st.OutboxBacklog(ctx, "sms"); err != nil || b.Waiting != 3 || b.Oldest < 89*time.Second {
+		t.Fatalf("two read, one unread: %+v %v", b, err)
+	}
 	rest, _ := r.Read(ctx, 10, -1)
-	r.Done(ctx, rest[0].ID)
+	if err := r.Done(ctx, append([]string{got[1].ID, got[2].ID}, rest[0].ID)...); err != nil {
+		t.Fatal(err)
+	}
 	if b, err := st.OutboxBacklog(ctx, "sms"); err != nil || b.Waiting != 0 || b.Oldest != 0 {
 		t.Fatalf("all delivered: %+v %v", b, err)
 	}
@@ -316,5 +347,88 @@ func TestOpenTickets(t *testing.T) {
 	}
 	if len(got) != 2 || got[0].ID != b || got[1].ID != a || got[1].Status != store.TicketClaimed {
 		t.Fatalf("open tickets %+v, want %s waiting then %s claimed", got, b, a)
+	}
+}
+
+// TestOutboxReadsEveryShard: messages for many participants land in the shards of
+// their participants; a reader takes them all, in the order they were queued (to
+// the millisecond: the shards' streams have no common sequence), and a waiting
+// read wakes for a message queued while it waits.
+func TestOutboxReadsEveryShard(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{Shards: 8})
+	r, err := st.Outbox(ctx, "sms", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		if err := st.Enqueue(ctx, "sms", message.Outbound{To: fmt.Sprint(i), Participant: fmt.Sprint("sms:", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := r.Read(ctx, 100, -1)
+	if err != nil || len(got) != 40 {
+		t.Fatalf("read %d, %v; want 40", len(got), err)
+	}
+	shards, seen := map[string]bool{}, map[string]bool{}
+	var last time.Time
+	for _, e := range got {
+		shard, _, _ := strings.Cut(e.ID, "/")
+		shards[shard] = true
+		var m message.Outbound
+		json.Unmarshal([]byte(e.Payload), &m)
+		seen[m.To] = true
+		at, ok := store.EntryTime(e.ID)
+		if !ok || at.Before(last) {
+			t.Fatalf("entry %s comes after one of %s", e.ID, last)
+		}
+		last = at
+	}
+	if len(seen) != 40 {
+		t.Fatalf("%d of 40 recipients read", len(seen))
+	}
+	if len(shards) < 4 {
+		t.Fatalf("40 participants in %d of 8 shards", len(shards))
+	}
+	// A read of ten takes ten, however they are spread.
+	for i := range 30 {
+		st.Enqueue(ctx, "sms", message.Outbound{To: "x", Participant: fmt.Sprint("sms:", i%3)})
+	}
+	if got, _ := r.Read(ctx, 10, -1); len(got) < 10 || len(got) > 10+8 {
+		t.Fatalf("a read of ten took %d", len(got))
+	}
+	rest, _ := r.Read(ctx, 100, -1)
+	if len(rest) < 30-18 {
+		t.Fatalf("the rest: %d", len(rest))
+	}
+	done := make(chan []store.Entry)
+	go func() {
+		got, _ := r.Read(ctx, 10, 10*time.Second)
+		done <- got
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if err := st.Enqueue(ctx, "sms", message.Outbound{To: "late", Participant: "sms:late"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-done; len(got) != 1 || !strings.Contains(got[0].Payload, `"late"`) {
+		t.Fatalf("the waiting read got %v", got)
+	}
+}
+
+func TestClusterURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"redis+cluster://a:7000,b:7001,c:7002", "redis://a:7000?addr=b:7001&addr=c:7002"},
+		{"rediss+cluster://u:p@a:7000,b:7001/?dial_timeout=3s", "rediss://u:p@a:7000/?dial_timeout=3s&addr=b:7001"},
+		{"redis+cluster://a:7000", "redis://a:7000"},
+	}
+	for _, tt := range tests {
+		if got, ok := store.ClusterURL(tt.in); !ok || got != tt.want {
+			t.Errorf("ClusterURL(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+		}
+	}
+	for _, in := range []string{"redis://a:6379/0", "http+cluster://a", ""} {
+		if _, ok := store.ClusterURL(in); ok {
+			t.Errorf("ClusterURL(%q) took it for a cluster", in)
+		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/guidebot/guidebot/internal/message"
 )
 
-func (k keys) suppressed(id string) string { return k.prefix + "gb:{p:" + id + "}:suppressed" }
+func (k keys) suppressed(id string) string { return k.of(id) + "suppressed" }
 
 // Suppress marks a participant as not to be sent anything (reminders included) until
 // Unsuppress. It outlives "forget me" on purpose: an opt-out must hold.
@@ -75,11 +75,21 @@ func (s *Store) Enqueue(ctx context.Context, channel string, msg message.Outboun
 	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
 	}
-	err = s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.stream(Outbox(channel)), Values: []string{"m", string(payload)}}).Err()
+	stream := s.keys.stream(s.keys.shard(recipient(channel, msg)), Outbox(channel))
+	err = s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []string{"m", string(payload)}}).Err()
 	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
 	}
 	return nil
+}
+
+// recipient is whose shard a message is queued in: its participant's, so that it
+// keeps its place among the replies their conversation queues.
+func recipient(channel string, msg message.Outbound) string {
+	if msg.Participant != "" {
+		return msg.Participant
+	}
+	return message.ParticipantID(channel, msg.To)
 }
 
 // Remember claims a provider id for the dedupe TTL; false means it was seen before.

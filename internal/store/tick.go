@@ -24,8 +24,8 @@ type Tick struct {
 
 // The tick keys: a sorted set of ids by due time (or lease expiry, once claimed)
 // and their payloads.
-func (k keys) tickDue() string  { return k.prefix + "gb:tick:due" }
-func (k keys) tickData() string { return k.prefix + "gb:tick:data" }
+func (k keys) tickDue(shard int) string  { return k.inShard(shard) + "tick:due" }
+func (k keys) tickData(shard int) string { return k.inShard(shard) + "tick:data" }
 
 func tickData(t Tick) (string, error) {
 	b, err := json.Marshal(t)
@@ -49,29 +49,32 @@ end
 return out
 `)
 
-// ClaimTicks leases up to max ticks due by now for lease.
+// ClaimTicks leases up to max ticks of each shard due by now for lease.
 func (s *Store) ClaimTicks(ctx context.Context, now time.Time, lease time.Duration, max int) ([]Tick, error) {
-	res, err := claimTicksScript.Run(ctx, s.rdb, []string{s.keys.tickDue(), s.keys.tickData()},
-		now.UnixMilli(), now.Add(lease).UnixMilli(), max).StringSlice()
-	if err != nil {
-		return nil, fmt.Errorf("store: claim ticks: %w", err)
-	}
-	out := make([]Tick, 0, len(res))
-	for _, data := range res {
-		var t Tick
-		if err := json.Unmarshal([]byte(data), &t); err != nil {
-			return nil, fmt.Errorf("store: claim ticks: %w", err)
+	var out []Tick
+	for shard := range s.opt.Shards {
+		res, err := claimTicksScript.Run(ctx, s.rdb, []string{s.keys.tickDue(shard), s.keys.tickData(shard)},
+			now.UnixMilli(), now.Add(lease).UnixMilli(), max).StringSlice()
+		if err != nil {
+			return out, fmt.Errorf("store: claim ticks: %w", err)
 		}
-		out = append(out, t)
+		for _, data := range res {
+			var t Tick
+			if err := json.Unmarshal([]byte(data), &t); err != nil {
+				return out, fmt.Errorf("store: claim ticks: %w", err)
+			}
+			out = append(out, t)
+		}
 	}
 	return out, nil
 }
 
 // TickDone forgets a delivered tick.
-func (s *Store) TickDone(ctx context.Context, id string) error {
+func (s *Store) TickDone(ctx context.Context, t Tick) error {
+	shard := s.keys.shard(t.Participant)
 	pipe := s.rdb.TxPipeline()
-	pipe.ZRem(ctx, s.keys.tickDue(), id)
-	pipe.HDel(ctx, s.keys.tickData(), id)
+	pipe.ZRem(ctx, s.keys.tickDue(shard), t.ID)
+	pipe.HDel(ctx, s.keys.tickData(shard), t.ID)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("store: tick done: %w", err)
 	}
@@ -80,11 +83,7 @@ func (s *Store) TickDone(ctx context.Context, id string) error {
 
 // PendingTicks counts the ticks not yet delivered.
 func (s *Store) PendingTicks(ctx context.Context) (int64, error) {
-	n, err := s.rdb.ZCard(ctx, s.keys.tickDue()).Result()
-	if err != nil {
-		return 0, fmt.Errorf("store: ticks: %w", err)
-	}
-	return n, nil
+	return s.countShards(ctx, s.keys.tickDue)
 }
 
 // ScheduleTick keeps t until it is due; scheduling the same id again moves it.
@@ -93,9 +92,10 @@ func (s *Store) ScheduleTick(ctx context.Context, t Tick) error {
 	if err != nil {
 		return err
 	}
+	shard := s.keys.shard(t.Participant)
 	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, s.keys.tickData(), t.ID, data)
-	pipe.ZAdd(ctx, s.keys.tickDue(), redis.Z{Score: float64(t.Due.UnixMilli()), Member: t.ID})
+	pipe.HSet(ctx, s.keys.tickData(shard), t.ID, data)
+	pipe.ZAdd(ctx, s.keys.tickDue(shard), redis.Z{Score: float64(t.Due.UnixMilli()), Member: t.ID})
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("store: tick: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +28,7 @@ import (
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
 )
 
 const (
@@ -203,21 +203,16 @@ func (e *env) render(lang, id string) string {
 
 // outboxLen is the number of entries in the SMS outbox stream.
 func (e *env) outboxLen() int64 {
-	n, err := e.rdb.XLen(e.ctx, e.prefix+"gb:"+store.Outbox(message.SMS)).Result()
+	entries, err := e.st.Entries(e.ctx, store.Outbox(message.SMS))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return n
+	return int64(len(entries))
 }
 
 // keys lists this test's Redis keys, to prove that a request stored nothing.
 func (e *env) keys() []string {
-	ks, err := e.rdb.Keys(e.ctx, e.prefix+"*").Result()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	sort.Strings(ks)
-	return ks
+	return storetest.Keys(e.t, e.rdb, e.prefix)
 }
 
 // segments reads guidebot_sms_segments_total for one encoding.

@@ -474,9 +474,9 @@ func TestStopDuringAHandoff(t *testing.T) {
 		t.Fatalf("ticket after STOP: %+v %v", tk, err)
 	}
 	told := false
-	entries, _ := e.rdb.XRange(e.ctx, e.prefix+"gb:"+store.Outbox(message.Telegram), "-", "+").Result()
+	entries, _ := e.st.Entries(e.ctx, store.Outbox(message.Telegram))
 	for _, en := range entries {
-		if m := fmt.Sprint(en.Values["m"]); strings.Contains(m, `"to":"78"`) && strings.Contains(m, "guide.stopped") {
+		if m := en.Payload; strings.Contains(m, `"to":"78"`) && strings.Contains(m, "guide.stopped") {
 			told = true
 		}
 	}

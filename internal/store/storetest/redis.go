@@ -8,19 +8,32 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/guidebot/guidebot/internal/store"
 )
 
 // Redis returns a client for this test and a key prefix no other test uses, so runs
-// never collide. It prefers REDIS_URL, then a redis-server on PATH started on a free
-// port, then the embedded server. Keys under the prefix are removed at the end.
+// never collide. It prefers REDIS_URL (a Redis Cluster's redis+cluster:// too),
+// then a redis-server on PATH started on a free port, then the embedded server.
+// Keys under the prefix are removed at the end.
 func Redis(t testing.TB) (redis.UniversalClient, string) {
 	t.Helper()
+	if rdb, ok := Cluster(t); ok {
+		prefix := "test:" + randomHex() + ":"
+		t.Cleanup(func() {
+			DeletePrefix(rdb, prefix)
+			rdb.Close()
+		})
+		return rdb, prefix
+	}
 	var rdb *redis.Client
 	switch url := os.Getenv("REDIS_URL"); {
 	case url != "":
@@ -38,13 +51,67 @@ func Redis(t testing.TB) (redis.UniversalClient, string) {
 	}
 	prefix := "test:" + randomHex() + ":"
 	t.Cleanup(func() {
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
+		DeletePrefix(rdb, prefix)
 		rdb.Close()
 	})
 	return rdb, prefix
+}
+
+// Cluster returns a client of the Redis Cluster REDIS_URL names, if it names one.
+func Cluster(t testing.TB) (*redis.ClusterClient, bool) {
+	t.Helper()
+	url, ok := store.ClusterURL(os.Getenv("REDIS_URL"))
+	if !ok {
+		return nil, false
+	}
+	opt, err := redis.ParseClusterURL(url)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClusterClient(opt)
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("redis cluster: %v", err)
+	}
+	return rdb, true
+}
+
+// Keys lists every key under prefix, sorted, from every master of a cluster.
+func Keys(t testing.TB, rdb redis.UniversalClient, prefix string) []string {
+	t.Helper()
+	keys, err := scan(rdb, prefix)
+	if err != nil {
+		t.Fatalf("redis keys: %v", err)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// DeletePrefix removes every key under prefix, on every master of a cluster.
+func DeletePrefix(rdb redis.UniversalClient, prefix string) {
+	keys, _ := scan(rdb, prefix)
+	for _, k := range keys {
+		rdb.Del(context.Background(), k)
+	}
+}
+
+func scan(rdb redis.UniversalClient, prefix string) ([]string, error) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var keys []string
+	node := func(ctx context.Context, node redis.UniversalClient) error {
+		iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			mu.Lock()
+			keys = append(keys, iter.Val())
+			mu.Unlock()
+		}
+		return iter.Err()
+	}
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		err := c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error { return node(ctx, n) })
+		return keys, err
+	}
+	return keys, node(ctx, rdb)
 }
 
 // Addr returns the address of a Redis server for this test (for a child process).
