@@ -3,9 +3,11 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +38,7 @@ func Connect(ctx context.Context, url string, shards int) (rdb redis.UniversalCl
 			return nil, false, nil, fmt.Errorf("REDIS_URL is not a redis+cluster:// URL: %w", err)
 		}
 		opt.PoolSize = poolSize(opt.PoolSize, cmp.Or(shards, DefaultClusterShards))
+		opt.DisableIdentity = true
 		rdb, addr = redis.NewClusterClient(opt), strings.Join(opt.Addrs, ",")
 	} else {
 		opt, err := redis.ParseURL(url)
@@ -45,6 +48,7 @@ func Connect(ctx context.Context, url string, shards int) (rdb redis.UniversalCl
 		if shards > 1 {
 			opt.PoolSize = poolSize(opt.PoolSize, shards)
 		}
+		opt.DisableIdentity = true
 		rdb, addr = redis.NewClient(opt), opt.Addr
 	}
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -55,6 +59,10 @@ func Connect(ctx context.Context, url string, shards int) (rdb redis.UniversalCl
 	}
 	return rdb, false, func() { rdb.Close() }, nil
 }
+
+// Both clients leave out CLIENT SETINFO on connect (DisableIdentity): Redis before
+// 7.2 refuses it, which would count as a failure for every new connection, and
+// nothing here reads the library's name in CLIENT LIST.
 
 // blockedPerShard is the connections a replica keeps blocked on one shard: a
 // watcher for each channel's outbox.
@@ -103,35 +111,56 @@ func ClusterURL(url string) (string, bool) {
 
 // CountRoundTrips counts every round trip rdb makes (a command, a pipeline, a
 // transaction) in guidebot_redis_roundtrips_total on reg: what the load tool divides
-// by the messages handled.
+// by the messages handled. Those that fail (Redis unreachable, a timeout, a script
+// error; not a key that is not there) count in guidebot_errors_total{kind="redis"}.
 func CountRoundTrips(rdb redis.UniversalClient, reg prometheus.Registerer) error {
 	c := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "guidebot_redis_roundtrips_total",
 		Help: "Round trips to Redis: single commands, pipelines and transactions.",
 	})
-	if err := reg.Register(c); err != nil {
-		return fmt.Errorf("store: register metrics: %w", err)
+	failed := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "guidebot_errors_total",
+		Help: "Failures by kind: redis (a round trip to Redis that failed).",
+	}, []string{"kind"})
+	for _, m := range []prometheus.Collector{c, failed} {
+		if err := reg.Register(m); err != nil {
+			return fmt.Errorf("store: register metrics: %w", err)
+		}
 	}
-	rdb.AddHook(roundTrips{c})
+	rdb.AddHook(roundTrips{c, failed.WithLabelValues("redis")})
 	return nil
 }
 
-type roundTrips struct{ c prometheus.Counter }
+type roundTrips struct{ c, failed prometheus.Counter }
 
 func (roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (r roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		r.c.Inc()
-		return next(ctx, cmd)
+		return r.count(next(ctx, cmd))
 	}
 }
 
 func (r roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		r.c.Inc()
-		return next(ctx, cmds)
+		return r.count(next(ctx, cmds))
 	}
+}
+
+// expectedReplies are error replies the store asks for and handles: a script not
+// yet loaded (go-redis then sends it), a consumer group that exists.
+var expectedReplies = []string{"NOSCRIPT", "BUSYGROUP"}
+
+// count counts err unless it is none, a key that is not there or an expected reply.
+func (r roundTrips) count(err error) error {
+	if err == nil || errors.Is(err, redis.Nil) ||
+		slices.ContainsFunc(expectedReplies, func(p string) bool { return strings.HasPrefix(err.Error(), p) }) {
+		return err
+	}
+	r.failed.Inc()
+	return err
 }
 
 // LogClientTo sends the Redis client's own messages (a pool that cannot dial, say)

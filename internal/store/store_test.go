@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/store"
@@ -431,4 +433,59 @@ func TestClusterURL(t *testing.T) {
 			t.Errorf("ClusterURL(%q) took it for a cluster", in)
 		}
 	}
+}
+
+// TestRedisFailuresAreCounted: a round trip that fails counts in
+// guidebot_errors_total{kind="redis"}; a key that is not there, a script loaded on
+// first use and a consumer group that exists do not.
+func TestRedisFailuresAreCounted(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := storetest.Redis(t)
+	reg := prometheus.NewRegistry()
+	if err := store.CountRoundTrips(rdb, reg); err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	if _, err := st.Load(ctx, "tg:1", "m1"); err != nil {
+		t.Fatal(err)
+	}
+	rdb.ScriptFlush(ctx) // the commit script must be sent again
+	if _, err := st.Commit(ctx, store.Commit{ID: "tg:1", MsgID: "m1", State: flow.State{ID: "tg:1"}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := st.Outbox(ctx, "sms", "c"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lang, err := st.Language(ctx, "tg:2"); err != nil || lang != "" {
+		t.Fatalf("language of nobody: %q %v", lang, err)
+	}
+	failed := func() float64 { return counterValue(t, reg, "guidebot_errors_total", "redis") }
+	if n := failed(); n != 0 {
+		t.Fatalf("%v failures counted where none failed", n)
+	}
+	if err := rdb.Do(ctx, "NO-SUCH-COMMAND").Err(); err == nil {
+		t.Fatal("an unknown command did not fail")
+	}
+	if n := failed(); n != 1 {
+		t.Fatalf("%v failures counted, want 1", n)
+	}
+}
+
+// counterValue reads the counter of name whose one label has value among reg's.
+func counterValue(t *testing.T, reg *prometheus.Registry, name, value string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			if f.GetName() == name && len(m.GetLabel()) == 1 && m.GetLabel()[0].GetValue() == value {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }

@@ -41,9 +41,10 @@ func Redis(t testing.TB) (redis.UniversalClient, string) {
 		if err != nil {
 			t.Fatalf("REDIS_URL: %v", err)
 		}
+		opt.DisableIdentity = true // as store.Connect
 		rdb = redis.NewClient(opt)
 	default:
-		rdb = redis.NewClient(&redis.Options{Addr: startServer(t)})
+		rdb = redis.NewClient(&redis.Options{Addr: startServer(t), DisableIdentity: true})
 	}
 	ctx := context.Background()
 	if err := rdb.Ping(ctx).Err(); err != nil {
@@ -68,6 +69,7 @@ func Cluster(t testing.TB) (*redis.ClusterClient, bool) {
 	if err != nil {
 		t.Fatalf("REDIS_URL: %v", err)
 	}
+	opt.DisableIdentity = true // as store.Connect
 	rdb := redis.NewClusterClient(opt)
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Fatalf("redis cluster: %v", err)
