@@ -21,6 +21,7 @@ import (
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
 	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
 	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
 )
 
 // The fault suite: replicas and Redis fail under load, and every message a
@@ -113,9 +114,8 @@ func (l *load) post(turn int, number, msgSid, body string) {
 
 // answeredOnce checks that each number got exactly one reply a message and that its
 // conversation is at the main menu, and returns the counts for the log.
-func answeredOnce(t *testing.T, tw *smstest.Server, rdb *redis.Client, numbers []string) (replies, twice, missing int) {
+func answeredOnce(t *testing.T, tw *smstest.Server, st *store.Store, numbers []string) (replies, twice, missing int) {
 	t.Helper()
-	st := store.New(rdb, store.Options{})
 	waitFor(t, "every reply", func() bool {
 		for _, n := range numbers {
 			if len(tw.MessagesTo(n)) < len(faultScript) {
@@ -188,8 +188,7 @@ func TestFaultKillOneOfTwoReplicas(t *testing.T) {
 		atKill = l.outstanding()
 		victim.kill() // no drain, no acknowledgements flushed
 	})
-	rdb := redisClient(t, rurl)
-	replies, twice, missing := answeredOnce(t, tw, rdb, numbers)
+	replies, twice, missing := answeredOnce(t, tw, testStore(t, rurl), numbers)
 	window := 0
 	for _, n := range numbers {
 		window += atKill[n]
@@ -249,12 +248,23 @@ func TestFaultRedisRestartsWithAOF(t *testing.T) {
 		waitFor(t, "redis-server again", func() bool { return rdb.Ping(context.Background()).Err() == nil })
 		down = time.Since(began)
 	})
-	replies, twice, missing := answeredOnce(t, tw, rdb, numbers)
+	replies, twice, missing := answeredOnce(t, tw, store.New(rdb, store.Options{}), numbers)
 	t.Logf("Redis killed and restarted on its AOF (down %v): %d messages accepted (%d posts retried), %d replies, %d twice, %d missing",
 		down.Round(time.Millisecond), l.accepted.Load(), l.retried.Load(), replies, twice, missing)
 	if missing > 0 || twice > 0 {
 		t.Errorf("%d replies lost, %d sent twice", missing, twice)
 	}
+}
+
+// testStore reads what the guidebot processes of a test wrote at rawURL (on a Redis
+// Cluster, under the test's REDIS_PREFIX).
+func testStore(t *testing.T, rawURL string) *store.Store {
+	t.Helper()
+	if rdb, ok := storetest.Cluster(t); ok {
+		t.Cleanup(func() { rdb.Close() })
+		return store.New(rdb, store.Options{Prefix: clusterPrefix(t)})
+	}
+	return store.New(redisClient(t, rawURL), store.Options{})
 }
 
 func redisClient(t *testing.T, rawURL string) *redis.Client {
@@ -302,7 +312,7 @@ func TestFaultProvidersFailAndHang(t *testing.T) {
 	numbers := faultNumbers("7013", 20)
 	began := time.Now()
 	l.run(numbers, 20*time.Millisecond, nil)
-	replies, twice, missing := answeredOnce(t, tw, redisClient(t, rurl), numbers)
+	replies, twice, missing := answeredOnce(t, tw, testStore(t, rurl), numbers)
 	failed := 0
 	for _, r := range tw.Requests() {
 		if r.Status == http.StatusInternalServerError {
@@ -457,7 +467,7 @@ func TestFaultBotAPIFailsAndHangs(t *testing.T) {
 	}
 	wg.Wait()
 	time.Sleep(500 * time.Millisecond) // a late second copy would show by now
-	st := store.New(redisClient(t, rurl), store.Options{})
+	st := testStore(t, rurl)
 	failed := 0
 	for _, c := range tg.Calls("sendMessage") {
 		if c.Status == http.StatusBadGateway {
