@@ -405,6 +405,9 @@ func TestServeWebhookTelegramAndSMS(t *testing.T) {
 		`guidebot_handle_seconds_count{channel="sms"} 7`,
 		`guidebot_outbox_waiting{channel="sms"}`,
 		`guidebot_outbox_oldest_seconds{channel="telegram"}`,
+		`guidebot_scheduled{kind="reminder"}`,
+		`guidebot_scheduled{kind="tick"}`,
+		`guidebot_errors_total{kind="redis"} 0`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -111,29 +111,36 @@ func compareIDs(a, b string) int {
 	return cmp.Compare(ai, bi)
 }
 
-// backlogCollector reads each channel's outbox backlog when Prometheus scrapes.
+// backlogCollector reads each channel's outbox backlog, and the reminders and
+// follow-ups scheduled, when Prometheus scrapes.
 type backlogCollector struct {
-	s        *Store
-	channels []string
-	waiting  *prometheus.Desc
-	oldest   *prometheus.Desc
+	s         *Store
+	channels  []string
+	waiting   *prometheus.Desc
+	oldest    *prometheus.Desc
+	scheduled *prometheus.Desc
 }
 
 // BacklogCollector is guidebot_outbox_waiting and guidebot_outbox_oldest_seconds per
-// channel, read from Redis at each scrape (a few commands a channel): what every
-// replica's senders have still to deliver, and how long the oldest has waited.
+// channel, and guidebot_scheduled{kind} (reminders and follow-up ticks not yet
+// due), read from Redis at each scrape (a few commands a channel and shard): what
+// every replica's senders have still to deliver, how long the oldest has waited,
+// and what is yet to come.
 func (s *Store) BacklogCollector(channels []string) prometheus.Collector {
 	return &backlogCollector{s: s, channels: channels,
 		waiting: prometheus.NewDesc("guidebot_outbox_waiting",
 			"Outbox entries not yet delivered, unread or at a sender, across all replicas.", []string{"channel"}, nil),
 		oldest: prometheus.NewDesc("guidebot_outbox_oldest_seconds",
 			"Age of the oldest outbox entry not yet delivered (0: none).", []string{"channel"}, nil),
+		scheduled: prometheus.NewDesc("guidebot_scheduled",
+			"Reminders (kind=reminder) and follow-up ticks (kind=tick) scheduled and not yet due or delivered.", []string{"kind"}, nil),
 	}
 }
 
 func (c *backlogCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.waiting
 	ch <- c.oldest
+	ch <- c.scheduled
 }
 
 func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
@@ -147,5 +154,14 @@ func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(b.Waiting), channel)
 		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, b.Oldest.Seconds(), channel)
+	}
+	for kind, count := range map[string]func(context.Context) (int64, error){
+		"reminder": c.s.PendingReminders, "tick": c.s.PendingTicks} {
+		n, err := count(ctx)
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(c.scheduled, err)
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(c.scheduled, prometheus.GaugeValue, float64(n), kind)
 	}
 }

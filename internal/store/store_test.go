@@ -489,3 +489,35 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name, value string) fl
 	}
 	return 0
 }
+
+// TestScheduledGauge: the reminders and ticks scheduled in every shard are counted
+// at a scrape.
+func TestScheduledGauge(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, store.Options{})
+	due := time.Now().Add(time.Hour)
+	for i := range 5 {
+		p := fmt.Sprint("sms:+4670000000", i)
+		if err := st.ScheduleReminder(ctx, store.Reminder{ID: fmt.Sprint("r", i), Due: due, Starts: due.Add(time.Hour),
+			Channel: "sms", Participant: p, Message: message.Outbound{To: "x", Participant: p}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.ScheduleTick(ctx, store.Tick{ID: "t1", Participant: "tg:1", Due: due}); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(st.BacklogCollector([]string{"sms"}))
+	got := map[string]float64{}
+	families, _ := reg.Gather()
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			if f.GetName() == "guidebot_scheduled" {
+				got[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	if got["reminder"] != 5 || got["tick"] != 1 {
+		t.Fatalf("scheduled %v, want 5 reminders and 1 tick", got)
+	}
+}
