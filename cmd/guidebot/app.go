@@ -22,6 +22,7 @@ import (
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/handoff"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/matching"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/outbox"
 	"github.com/guidebot/guidebot/internal/schedule"
@@ -89,6 +90,8 @@ type app struct {
 	messages *prometheus.CounterVec
 	// handoff routes Telegram messages: guides to their console, others to the bot.
 	handoff *handoff.Service
+	// matching keeps the sign-ups to meet someone for an hour and pairs them.
+	matching *matching.Service
 }
 
 func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, level slog.Level) (*app, error) {
@@ -149,9 +152,11 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 		ClaimTimeout: cfg.ClaimTimeout, GuideTimeout: cfg.GuideTimeout, Zone: programmeZone(sched.Current()),
 		Now: time.Now, Log: log})
 	guides.Register(b)
+	pool := matching.New(st, func() schedule.Matching { return sched.Current().Matching })
+	pool.Register(b)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
-		bot: b, bookings: bookings, handoff: guides, messages: messages,
+		bot: b, bookings: bookings, handoff: guides, messages: messages, matching: pool,
 	}, nil
 }
 

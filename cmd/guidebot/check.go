@@ -15,6 +15,7 @@ import (
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/matching"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/schedule"
 )
@@ -71,6 +72,7 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		for _, p := range c.catalog.CheckCountries(sched.Current().Countries()) {
 			problems = append(problems, p.String())
 		}
+		problems = append(problems, matching.CheckProgrammes(c.flows, sched.Current().Matching)...)
 	}
 	var replies []string
 	if sched != nil {
@@ -94,9 +96,10 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	for _, f := range c.flows {
 		steps += len(f.Steps)
 	}
-	fmt.Fprintf(stdout, "guidebot check: ok: %d flows, %d steps, %d locales (%s); every SMS message within %d parts (--sms lists them); schedule: %d venues, %d sessions\n",
+	cur := sched.Current()
+	fmt.Fprintf(stdout, "guidebot check: ok: %d flows, %d steps, %d locales (%s); every SMS message within %d parts (--sms lists them); schedule: %d venues, %d sessions, %d matching programmes, %d areas\n",
 		len(c.flows), steps, len(c.catalog.Languages()), strings.Join(c.catalog.Languages(), " "), *budget,
-		len(sched.Current().Venues), len(sched.Current().Sessions))
+		len(cur.Venues), len(cur.Sessions), len(cur.Matching.Programmes), len(cur.Matching.Areas))
 	return 0
 }
 

@@ -13,7 +13,7 @@ import (
 
 const usage = `usage: guidebot [serve | chat [--lang CODE] | check [--sms] [--strict] | guide invite [--role coordinator] |
                 locales export [--dir DIR] [LANG…] | locales import FILE.csv… |
-                report [--from DATE] [--to DATE] [--format md|csv|json]]
+                report [--from DATE] [--to DATE] [--format md|csv|json] | match --dry-run | match --stats]
 
   serve   run the service (the default)
   chat    talk to the flows in this terminal: one message per line on standard input
@@ -23,6 +23,8 @@ const usage = `usage: guidebot [serve | chat [--lang CODE] | check [--sms] [--st
           status); import: read sheets back into the locale files, validated
   report  the programme's figures (reach against the target, sessions, requests for
           a guide, feedback, first-aid cards), no personal data; counts of 1-4 show <5
+  match   --dry-run: the pairs the matching pool would propose now, by programme, with
+          scores and reasons (first names and areas only); --stats: the pool's counts
   guide   invite: print a one-time code (valid 7 days) that a guide redeems by
           sending /guide CODE to the bot in a private Telegram chat
   health  ask a running service on HTTP_ADDR for /healthz (the Docker HEALTHCHECK)
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = localesCmd(args, getenv, stdout, stderr)
 	case "report":
 		err = reportCmd(ctx, args, getenv, stdout, stderr)
+	case "match":
+		err = matchCmd(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

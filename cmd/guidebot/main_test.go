@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +52,7 @@ func TestChatLangAndBadInput(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"العربية", "1 إلى 8"} {
+	for _, want := range []string{"العربية", "1 إلى 9"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}
@@ -76,8 +77,8 @@ func TestChatSurvivesRestart(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	if code, out, e := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: 9 flows") ||
-		!strings.Contains(out, "schedule: 4 venues, 5 sessions") {
+	if code, out, e := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: 10 flows") ||
+		!strings.Contains(out, "schedule: 4 venues, 5 sessions, 5 matching programmes, 5 areas") {
 		t.Fatalf("shipped content: exit %d\n%s%s", code, out, e)
 	}
 	badSchedule := filepath.Join(t.TempDir(), "schedule.yaml")
@@ -85,6 +86,13 @@ func TestCheck(t *testing.T) {
 	if code, _, e := runCmd(t, map[string]string{"SCHEDULE_FILE": badSchedule}, "", "check"); code == 0 ||
 		!strings.Contains(e, badSchedule+`:2: venue x: unknown time zone "Mars/Olympus"`) {
 		t.Errorf("a bad schedule passed (exit %d):\n%s", code, e)
+	}
+	// A schedule that matches only for a fika: the sign-up offers four programmes more.
+	fikaOnly := filepath.Join(t.TempDir(), "schedule.yaml")
+	os.WriteFile(fikaOnly, []byte("venues:\n  - {id: x, name: X, timezone: Europe/Stockholm}\nmatching:\n  programmes: [{id: fika}]\n"), 0o644)
+	if code, _, e := runCmd(t, map[string]string{"SCHEDULE_FILE": fikaOnly}, "", "check"); code == 0 ||
+		!strings.Contains(e, `step match.programme offers "dinner", which the schedule's matching.programmes lacks`) {
+		t.Errorf("a sign-up offering programmes the schedule lacks passed (exit %d):\n%s", code, e)
 	}
 	code, out, _ := runCmd(t, nil, "", "check", "--sms")
 	for _, want := range []string{"ar card.bills.1: UCS-2", "en card.bills.1: GSM-7", "SE ar step cards.list: UCS-2",
@@ -256,5 +264,26 @@ func TestShardsCannotChangeUnderData(t *testing.T) {
 	code, _, errOut := runCmd(t, map[string]string{"REDIS_URL": url, "REDIS_SHARDS": "5"}, "1\n", "chat")
 	if code == 0 || !strings.Contains(errOut, "REDIS_SHARDS") || !strings.Contains(errOut, "4, not 5") {
 		t.Fatalf("another number of shards: exit %d, %q", code, errOut)
+	}
+}
+
+// TestMatchCommand: a newcomer signs up in the terminal; `match --stats` counts
+// them and `match --dry-run` has nobody to pair them with yet.
+func TestMatchCommand(t *testing.T) {
+	vars := map[string]string{"REDIS_URL": redisURL(t)}
+	code, out, errOut := runCmd(t, vars, "hi\nbuddy\n1\n1\nNoor\nCentrum\n4\n3\nchess\n", "chat", "--lang", "en")
+	if code != 0 || !strings.Contains(out, "You are on the list") {
+		t.Fatalf("sign-up: exit %d: %s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, vars, "", "match", "--stats")
+	if code != 0 || !regexp.MustCompile(`fika\s+1\s+0\s+0\s+0`).MatchString(out) {
+		t.Fatalf("match --stats: exit %d: %s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, vars, "", "match", "--dry-run")
+	if code != 0 || !strings.Contains(out, "No pairs") {
+		t.Fatalf("match --dry-run: exit %d: %s", code, out)
+	}
+	if code, _, errOut := runCmd(t, vars, "", "match"); code == 0 || !strings.Contains(errOut, "usage") {
+		t.Fatalf("match without a flag: exit %d: %s", code, errOut)
 	}
 }

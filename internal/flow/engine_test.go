@@ -98,7 +98,7 @@ func TestInputKinds(t *testing.T) {
 			want: expect{step: "cards.tickets1", texts: []string{"card.tickets.1"}, opts: 2}},
 		{name: "Persian nine", from: at("cards.list", "fa"), in: text("۹"),
 			want: expect{step: "cards.tickets1", texts: []string{"card.tickets.1"}, opts: 2}},
-		{name: "number out of range", from: at("main.menu", "sv"), in: text("9"),
+		{name: "number out of range", from: at("main.menu", "sv"), in: text("10"),
 			want: reprompt, params: map[string]string{"Max": strconv.Itoa(menuOptions)}, misses: 1},
 		{name: "big number", from: at("main.menu", "sv"), in: text("99999999999999999999"),
 			want: reprompt, params: map[string]string{"Max": strconv.Itoa(menuOptions)}, misses: 1},

@@ -447,7 +447,7 @@ func TestSessionsListing(t *testing.T) {
 		from flow.State
 		in   []string
 	}{
-		{"from the menu", at("main.menu", "ar"), []string{strconv.Itoa(menuOptions)}},
+		{"from the menu", at("main.menu", "ar"), []string{sessionsOption}},
 		{"from a card that did not help", at("cards.helped", "ar"), []string{"2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -490,7 +490,7 @@ func TestSessionsListing(t *testing.T) {
 	s.Channel = "sms"
 	var r flow.Reply
 	var venues []string
-	for _, in := range []string{strconv.Itoa(menuOptions), "2", "2"} { // 1 books, 2 reads on
+	for _, in := range []string{sessionsOption, "2", "2"} { // 1 books, 2 reads on
 		s, r, _ = step(t, sms, s, text(in))
 		if len(r.Texts) > 1 {
 			venues = append(venues, r.Texts[1].Params["Venue"])
@@ -502,7 +502,7 @@ func TestSessionsListing(t *testing.T) {
 		t.Fatalf("SMS pages: %v", venues)
 	}
 	// With no sessions planned (no schedule), the participant is told so.
-	_, r, _ = talk(t, w.eng, at("main.menu", "fi"), strconv.Itoa(menuOptions))
+	_, r, _ = talk(t, w.eng, at("main.menu", "fi"), sessionsOption)
 	if ids := ids(r); len(ids) != 1 || ids[0] != "sessions.none" {
 		t.Fatalf("no sessions: %v", ids)
 	}

@@ -262,4 +262,7 @@ func lineOf(tb testing.TB, src, marker string) int {
 }
 
 // menuOptions is how many options the shipped main menu has.
-const menuOptions = 8
+const menuOptions = 9
+
+// sessionsOption is the main menu's "When and where can I get help?".
+const sessionsOption = "8"

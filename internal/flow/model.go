@@ -136,6 +136,7 @@ var actionKinds = map[string]bool{
 	"set": true, "plan_add": true, "plan_clear": true, "start": true, "feedback": true,
 	"handoff": true, "forget": true, "book": true, "cancel": true, "confirm": true,
 	"plan_remove": true, "count": true,
+	"match_question": true, "match_join": true, "match_pause": true, "match_leave": true,
 }
 
 // UnmarshalYAML reads a one-key map: {kind: scalar} or {kind: {k: v}}.

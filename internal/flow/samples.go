@@ -57,7 +57,10 @@ func (e *Engine) Samples(base State, first []string, now time.Time) []Sample {
 			if reply.Step == "" {
 				continue // nothing to answer: the step ended or awaits an effect
 			}
-			if _, miss, _, err := e.Step(after, Input{Kind: Text, Text: sampleMiss}, now); err == nil {
+			// A step that takes any text takes the miss too, and may run on to a step
+			// that awaits an effect: nothing goes out until its outcome, which the
+			// steps it leads to are sampled for.
+			if _, miss, _, err := e.Step(after, Input{Kind: Text, Text: sampleMiss}, now); err == nil && !miss.Empty() {
 				out = append(out, Sample{Lang: lang, Case: "miss " + reply.Step, Reply: miss})
 			}
 		}

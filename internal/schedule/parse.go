@@ -43,6 +43,7 @@ type rawFile struct {
 	} `yaml:"quiet_hours"`
 	Venues   []yaml.Node `yaml:"venues"`
 	Sessions []yaml.Node `yaml:"sessions"`
+	Matching yaml.Node   `yaml:"matching"`
 }
 
 type rawVenue struct {
@@ -157,6 +158,9 @@ func Parse(name string, data []byte) (*Schedule, error) {
 		}
 	}
 	p.overlaps(s.Sessions)
+	if raw.Matching.Kind != 0 {
+		s.Matching = p.matching(&raw.Matching)
+	}
 	if len(p.problems) > 0 {
 		slices.SortStableFunc(p.problems, func(a, b Problem) int { return a.Line - b.Line })
 		return nil, p.problems

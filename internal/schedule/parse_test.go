@@ -65,6 +65,10 @@ func TestParseProblemsNameTheLine(t *testing.T) {
 		{"course inside a drop-in", base + "  - id: c\n    venue: library\n    kind: course\n    seats: 5\n    dates: [\"2026-12-05 12:00\"]\n", 13, "overlaps session saturday"},
 		{"duplicate id", base + "  - id: saturday\n    venue: library\n    kind: dropin\n    weekday: sunday\n    start: \"11:00\"\n    end: \"14:00\"\n", 13, "defined twice"},
 		{"not YAML", base + "  - id: [\n", 13, "yaml"},
+		{"unknown matching field", base + "matching:\n  programmes:\n    - {id: fika, fields: [hobbies]}\n", 15, `unknown field "hobbies"`},
+		{"bad meeting", base + "matching:\n  programmes:\n    - {id: fika, meeting: an hour}\n", 15, `meeting "an hour"`},
+		{"programme twice", base + "matching:\n  programmes:\n    - {id: fika}\n    - {id: fika}\n", 16, `"fika" is defined twice`},
+		{"unknown neighbour", base + "matching:\n  areas:\n    - {name: Centrum, neighbours: [Vivalla]}\n", 14, `neighbour "Vivalla" is not an area`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,5 +118,31 @@ func TestCountries(t *testing.T) {
 	}
 	if got := sample.Countries(); !slices.Equal(got, []string{"SE", "FI"}) {
 		t.Fatalf("the sample's countries: %v", got)
+	}
+}
+
+// TestParseMatching: the sample's programmes and areas, with a meeting's length
+// defaulting to an hour.
+func TestParseMatching(t *testing.T) {
+	s, err := schedule.Parse("s.yaml", []byte(base+`matching:
+  programmes:
+    - {id: fika, fields: [interests, area]}
+    - {id: profession, fields: [profession], meeting: 90m, vetted: true}
+  areas:
+    - {name: Centrum, neighbours: [Vivalla]}
+    - {name: Vivalla, neighbours: [Centrum]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.Matching
+	fika, ok := m.Programme("fika")
+	prof, _ := m.Programme("profession")
+	if !ok || fika.Meeting != time.Hour || fika.Vetted || prof.Meeting != 90*time.Minute || !prof.Vetted ||
+		len(m.Areas) != 2 || m.Areas[0].Neighbours[0] != "Vivalla" {
+		t.Fatalf("matching %+v %+v %+v", fika, prof, m.Areas)
+	}
+	if _, ok := m.Programme("dinner"); ok {
+		t.Fatal("a programme the file does not name")
 	}
 }

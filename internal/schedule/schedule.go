@@ -30,7 +30,9 @@ type Schedule struct {
 	QuietHours QuietHours
 	Venues     []*Venue
 	Sessions   []*Session
-	venues     map[string]*Venue
+	// Matching pairs newcomers with volunteers for an hour; zero: not offered.
+	Matching Matching
+	venues   map[string]*Venue
 }
 
 // Target is the reach a programme reports against.

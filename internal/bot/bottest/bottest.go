@@ -17,6 +17,7 @@ import (
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/handoff"
 	"github.com/guidebot/guidebot/internal/i18n"
+	"github.com/guidebot/guidebot/internal/matching"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/schedule"
 	"github.com/guidebot/guidebot/internal/store"
@@ -37,6 +38,8 @@ type Env struct {
 	Prefix  string
 	// Handoff routes guides' messages and carries out the handoff effects.
 	Handoff *handoff.Service
+	// Matching carries out the sign-up to meet someone and pairs the pool.
+	Matching *matching.Service
 }
 
 // New builds the bot on storetest.Redis; now is its clock.
@@ -92,5 +95,7 @@ func build(t testing.TB, rdb redis.UniversalClient, prefix string, now func() ti
 	booking.New(sched, st, booking.DefaultMaxOpen).Register(b)
 	h := handoff.New(st, b, cat, handoff.Options{DefaultLang: DefaultLang, Now: now, Log: quiet})
 	h.Register(b)
-	return Env{Bot: b, Store: st, Catalog: cat, Redis: rdb, Prefix: prefix, Handoff: h}
+	m := matching.New(st, func() schedule.Matching { return sched.Matching })
+	m.Register(b)
+	return Env{Bot: b, Store: st, Catalog: cat, Redis: rdb, Prefix: prefix, Handoff: h, Matching: m}
 }

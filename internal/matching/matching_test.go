@@ -1,0 +1,163 @@
+package matching_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guidebot/guidebot/internal/bot/bottest"
+	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/match"
+	"github.com/guidebot/guidebot/internal/matching"
+	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/schedule"
+)
+
+// person is one participant talking to the bot on one channel.
+type person struct {
+	t       *testing.T
+	env     bottest.Env
+	channel string
+	address string
+	n       *int
+}
+
+func (p person) id() string { return message.ParticipantID(p.channel, p.address) }
+
+// says sends each line as a message.
+func (p person) says(lines ...string) {
+	p.t.Helper()
+	for _, l := range lines {
+		*p.n++
+		in := message.Inbound{Channel: p.channel, Address: p.address, MsgID: fmt.Sprint("m", *p.n),
+			Input: flow.Input{Kind: flow.Text, Text: l}}
+		if _, err := p.env.Bot.Handle(context.Background(), in); err != nil {
+			p.t.Fatalf("%s says %q: %v", p.id(), l, err)
+		}
+	}
+}
+
+// step is where the person's conversation is.
+func (p person) step() string {
+	p.t.Helper()
+	rec, err := p.env.Store.Load(context.Background(), p.id(), "")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return rec.State.Step
+}
+
+func profile(t *testing.T, env bottest.Env, id string) (string, bool) {
+	t.Helper()
+	raw, ok, err := env.Store.Profile(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw, ok
+}
+
+// TestSignUpAndDryRun: an Arabic-speaking newcomer on SMS and a Swedish volunteer on
+// Telegram sign up for a fika; the pool pairs them, with why; a volunteer of the
+// vetted profession programme waits for approval and is never proposed; pause
+// keeps one out, leave and "forget me" remove the profile.
+func TestSignUpAndDryRun(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	env := bottest.New(t, func() time.Time { return now })
+	n := 0
+	amal := person{t, env, message.SMS, "+46700000001", &n}
+	erik := person{t, env, message.Telegram, "501", &n}
+	sara := person{t, env, message.Telegram, "502", &n}
+
+	// Amal: Arabic, a newcomer, fika, Centrum, weekends, speaks Swedish too.
+	amal.says("مرحبا", "buddy", "1", "1", "Amal", "centrum", "4", "1", "football, music")
+	if got := amal.step(); got != "main.menu" {
+		t.Fatalf("Amal's sign-up ended at %q, want the menu", got)
+	}
+	// Erik: Swedish, a volunteer, fika, Bregården (Centrum's neighbour), any time.
+	erik.says("hej", "kompis", "2", "1", "Erik", "Bregården", "5", "3", "Football")
+	// Sara: a volunteer for the vetted profession buddy: asked her profession.
+	sara.says("hej", "kompis", "2", "4", "Sara", "hoppa över", "2", "2", "läsning")
+	if got := sara.step(); got != "match.profession" {
+		t.Fatalf("Sara is at %q, want the profession question", got)
+	}
+	sara.says("sjuksköterska")
+
+	raw, ok := profile(t, env, amal.id())
+	if !ok || !strings.Contains(raw, `"langs":["ar","sv"]`) || !strings.Contains(raw, `"area":"Centrum"`) ||
+		!strings.Contains(raw, `"free":"weekends"`) || !strings.Contains(raw, `"interests":["football","music"]`) {
+		t.Fatalf("Amal's profile: %s", raw)
+	}
+	if raw, _ := profile(t, env, sara.id()); !strings.Contains(raw, `"status":"vetting"`) || !strings.Contains(raw, `"profession":"sjuksköterska"`) {
+		t.Fatalf("Sara's profile: %s", raw)
+	}
+
+	ctx := context.Background()
+	pairs, err := env.Matching.Pairs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pairs) != 1 || pairs[0].Newcomer.ID != amal.id() || pairs[0].Volunteer.ID != erik.id() || pairs[0].Programme != "fika" {
+		t.Fatalf("pairs %+v, want Amal and Erik for a fika", pairs)
+	}
+	kinds := []match.Kind{}
+	for _, r := range pairs[0].Reasons {
+		kinds = append(kinds, r.Kind)
+	}
+	for _, want := range []match.Kind{match.KindInterest, match.KindNeighbour, match.KindTime, match.KindLanguage} {
+		if !slices.Contains(kinds, want) {
+			t.Errorf("reasons %v lack %s", pairs[0].Reasons, want)
+		}
+	}
+	var out bytes.Buffer
+	matching.WritePairs(&out, pairs)
+	if got := out.String(); !strings.HasPrefix(got, "fika: Amal (Centrum) + Erik (Bregården): score") ||
+		strings.Contains(got, "+46700000001") || strings.Contains(got, "501") {
+		t.Fatalf("dry run: %q", got)
+	}
+	figures, _ := env.Matching.Figures(ctx)
+	out.Reset()
+	matching.WriteFigures(&out, figures)
+	if !strings.Contains(out.String(), "fika                  1          1                  0       0") ||
+		!strings.Contains(out.String(), "profession            0          0                  1       0") {
+		t.Fatalf("stats:\n%s", out.String())
+	}
+
+	// Paused, Erik is proposed to nobody; "kompis" signs him up again.
+	erik.says("paus")
+	if pairs, _ := env.Matching.Pairs(ctx); len(pairs) != 0 {
+		t.Fatalf("pairs with Erik paused: %+v", pairs)
+	}
+	// Leaving removes the profile; leaving again says there is none.
+	erik.says("lämna")
+	if _, ok := profile(t, env, erik.id()); ok {
+		t.Fatal("Erik's profile is still there after he left")
+	}
+	erik.says("lämna")
+	if got := erik.step(); got != "main.menu" {
+		t.Fatalf("leaving twice ended at %q", got)
+	}
+	// "forget me" removes Amal's profile with everything else.
+	amal.says("forget me", "1")
+	if _, ok := profile(t, env, amal.id()); ok {
+		t.Fatal("Amal's profile outlived forget me")
+	}
+}
+
+// TestCheckProgrammes: the sign-up's programme options and the schedule's
+// programmes must be the same.
+func TestCheckProgrammes(t *testing.T) {
+	flows := []*flow.Flow{{Name: "match", Steps: map[string]*flow.Step{
+		"programme": {Choose: []flow.Option{{ID: "fika"}, {ID: "chess"}}}}}}
+	m := schedule.Matching{Programmes: []*schedule.MatchProgramme{{ID: "fika", Line: 3}, {ID: "dinner", Line: 4}}}
+	got := matching.CheckProgrammes(flows, m)
+	if len(got) != 2 || !strings.Contains(got[0], `offers "chess"`) || !strings.Contains(got[1], `"dinner" is not offered`) {
+		t.Fatalf("problems %q", got)
+	}
+	if got := matching.CheckProgrammes(flows, schedule.Matching{}); got != nil {
+		t.Fatalf("a schedule that matches nobody: %q", got)
+	}
+}

@@ -1,0 +1,113 @@
+package matching
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/guidebot/guidebot/internal/match"
+	"github.com/guidebot/guidebot/internal/schedule"
+)
+
+// The roles a participant signs up in.
+const (
+	Newcomer  = "newcomer"
+	Volunteer = "volunteer"
+)
+
+// The states of a profile in the pool.
+const (
+	Waiting = "waiting" // in the pool
+	Vetting = "vetting" // a volunteer of a vetted programme, not yet approved
+	Paused  = "paused"
+)
+
+// Profile is what a participant told the sign-up: the pool holds it as JSON.
+type Profile struct {
+	Role       string   `json:"role"`
+	Programme  string   `json:"programme"`
+	Name       string   `json:"name,omitempty"`
+	Area       string   `json:"area,omitempty"` // as the schedule names it; "": not given or not known
+	Free       string   `json:"free"`           // mornings, afternoons, evenings, weekends or any
+	Languages  []string `json:"langs"`
+	Interests  []string `json:"interests,omitempty"`
+	Profession string   `json:"profession,omitempty"`
+	Children   []int    `json:"children,omitempty"`
+	Guests     int      `json:"guests,omitempty"`
+	Status     string   `json:"status"`
+	Joined     int64    `json:"joined"` // Unix seconds
+}
+
+func decode(raw string) (Profile, error) {
+	var p Profile
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return p, fmt.Errorf("matching: profile: %w", err)
+	}
+	return p, nil
+}
+
+func (p Profile) encode() string {
+	b, _ := json.Marshal(p) // plain fields always encode
+	return string(b)
+}
+
+// slots are the free-time answers as match's slots.
+var slots = map[string]match.Slot{
+	"mornings":   match.WeekdayMorning,
+	"afternoons": match.WeekdayAfternoon,
+	"evenings":   match.WeekdayEvening,
+	"weekends":   match.Weekend,
+	"any":        match.WeekdayMorning | match.WeekdayAfternoon | match.WeekdayEvening | match.Weekend,
+}
+
+// person is p as the matcher scores it; the participant id is its ID.
+func (p Profile) person(id string) match.Person {
+	return match.Person{ID: id, FirstName: p.Name, Area: p.Area, Interests: p.Interests, Free: slots[p.Free],
+		Languages: p.Languages, Profession: p.Profession, ChildAges: p.Children, Guests: p.Guests}
+}
+
+// words splits a free-text list ("football, cooking and music") into its items.
+func words(text string) []string {
+	f := strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(",;/\n", r) })
+	var out []string
+	for _, w := range f {
+		for _, part := range strings.Split(w, " and ") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// ages reads children's ages ("4, 7" or "4 and 7"); what is not a number is left out.
+func ages(text string) []int {
+	var out []int
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r < '0' || r > '9' }) {
+		if n, err := strconv.Atoi(f); err == nil && n < 30 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// areaOf is the schedule's name of the area written, "" for none it knows.
+func areaOf(m schedule.Matching, written string) string {
+	w := strings.ToLower(strings.TrimSpace(written))
+	for _, a := range m.Areas {
+		if strings.ToLower(a.Name) == w {
+			return a.Name
+		}
+	}
+	return ""
+}
+
+// areas are the schedule's areas as match's neighbours.
+func areas(m schedule.Matching) match.Areas {
+	out := match.Areas{}
+	for _, a := range m.Areas {
+		out[a.Name] = a.Neighbours
+	}
+	return out
+}
