@@ -152,7 +152,9 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 		ClaimTimeout: cfg.ClaimTimeout, GuideTimeout: cfg.GuideTimeout, Zone: programmeZone(sched.Current()),
 		Now: time.Now, Log: log})
 	guides.Register(b)
-	pool := matching.New(st, func() schedule.Matching { return sched.Current().Matching })
+	pool := matching.New(st, func() schedule.Matching { return sched.Current().Matching }, matching.Options{
+		ProposalTTL: cfg.MatchProposalTTL, Places: func() []string { return venueNames(sched.Current()) },
+		Now: time.Now, Zone: programmeZone(sched.Current())})
 	pool.Register(b)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
@@ -189,4 +191,13 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// venueNames are the schedule's venues: public places to suggest for a meeting.
+func venueNames(s *schedule.Schedule) []string {
+	out := make([]string, 0, len(s.Venues))
+	for _, v := range s.Venues {
+		out = append(out, v.Name)
+	}
+	return out
 }

@@ -283,6 +283,23 @@ func TestMatchCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "No pairs") {
 		t.Fatalf("match --dry-run: exit %d: %s", code, out)
 	}
+	// A volunteer for the vetted profession buddy waits for approval.
+	vars2 := map[string]string{"REDIS_URL": vars["REDIS_URL"]}
+	if code, _, e := runCmd(t, vars2, "hi\nbuddy\n2\n4\nSara\n1\n2\n3\nreading\nnurse\n", "chat", "--lang", "en", "--as", "sara"); code != 0 {
+		t.Fatalf("Sara's sign-up: %s", e)
+	}
+	if code, out, _ := runCmd(t, vars, "", "match", "--vetting"); code != 0 || !strings.Contains(out, "term:sara\tSara\t\tprofession") {
+		t.Fatalf("match --vetting: exit %d: %q", code, out)
+	}
+	if code, _, e := runCmd(t, vars, "", "match", "--approve", "term:sara"); code != 0 {
+		t.Fatalf("match --approve: %s", e)
+	}
+	if code, out, _ := runCmd(t, vars, "", "match", "--stats"); code != 0 || !regexp.MustCompile(`profession\s+0\s+1\s+0\s+0`).MatchString(out) {
+		t.Fatalf("after the approval: %q", out)
+	}
+	if code, _, e := runCmd(t, vars, "", "match", "--approve", "term:sara"); code == 0 || !strings.Contains(e, "nobody waiting") {
+		t.Fatalf("approving twice: exit %d %q", code, e)
+	}
 	if code, _, errOut := runCmd(t, vars, "", "match"); code == 0 || !strings.Contains(errOut, "usage") {
 		t.Fatalf("match without a flag: exit %d: %s", code, errOut)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 
@@ -11,23 +12,46 @@ import (
 )
 
 // matchCmd shows the matching pool: `match --dry-run` prints the pairs it would
-// propose (first names and areas only), `match --stats` counts it.
+// propose (first names and areas only), `match --stats` counts it, `match
+// --vetting` lists the volunteers waiting for approval and `match --approve ID`
+// approves one.
 func matchCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("match", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	dry := flags.Bool("dry-run", false, "print the pairs the pool would give, with scores and reasons")
 	stats := flags.Bool("stats", false, "count the pool by programme")
+	vetting := flags.Bool("vetting", false, "list the volunteers of vetted programmes waiting for approval")
+	approve := flags.String("approve", "", "approve the volunteer with this participant id")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	if *dry == *stats {
-		return errors.New("match: usage: guidebot match --dry-run | --stats")
+	chosen := 0
+	for _, on := range []bool{*dry, *stats, *vetting, *approve != ""} {
+		if on {
+			chosen++
+		}
+	}
+	if chosen != 1 {
+		return errors.New("match: usage: guidebot match --dry-run | --stats | --vetting | --approve ID")
 	}
 	a, err := newApp(ctx, getenv, stderr, slog.LevelWarn)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	switch {
+	case *vetting:
+		waiting, err := a.matching.Awaiting(ctx)
+		if err != nil {
+			return err
+		}
+		for _, w := range waiting {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", w.Volunteer.ID, w.Volunteer.Name, w.Volunteer.Area, w.Programme)
+		}
+		return nil
+	case *approve != "":
+		return a.matching.Approve(ctx, *approve)
+	}
 	if *stats {
 		figures, err := a.matching.Figures(ctx)
 		if err != nil {

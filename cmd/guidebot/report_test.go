@@ -14,6 +14,7 @@ import (
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/handoff"
+	"github.com/guidebot/guidebot/internal/matching"
 	"github.com/guidebot/guidebot/internal/remind"
 	"github.com/guidebot/guidebot/internal/report"
 	"github.com/guidebot/guidebot/internal/store"
@@ -174,6 +175,9 @@ func TestEventNames(t *testing.T) {
 		remind.ReminderDropped:                report.EventReminderLost,
 		booking.ReminderFigure + "_delivered": report.EventReminderDelivered,
 		booking.ReminderFigure + "_failed":    report.EventReminderFailed,
+		matching.EventSignup:                  report.EventMatchSignup, matching.EventProposed: report.EventMatchProposed,
+		matching.EventMatched: report.EventMatchMatched, matching.EventMet: report.EventMatchMet,
+		matching.EventRating: report.EventMatchRating, matching.EventReported: report.EventMatchReported,
 	} {
 		if counted != read {
 			t.Errorf("counted as %q, read as %q", counted, read)

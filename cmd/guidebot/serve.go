@@ -132,7 +132,9 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 	if err != nil {
 		return err
 	}
-	workers = append(workers, reminders.Run)
+	workers = append(workers, reminders.Run, func(ctx context.Context) error {
+		return a.matching.Run(ctx, a.cfg.MatchSchedule, a.log)
+	})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -46,7 +46,7 @@ func (p *Page) sign(payload string) string {
 func (p *Page) cookie(s session) *http.Cookie {
 	payload := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(s.until.Unix(), 10) + "|" + s.lang))
 	return &http.Cookie{Name: cookieName, Value: payload + "." + p.sign(payload), Path: cookiePath,
-		Expires: s.until, MaxAge: int(time.Until(s.until).Seconds()), HttpOnly: true, Secure: p.secure,
+		Expires: s.until, MaxAge: int(s.until.Sub(p.api.now()).Seconds()), HttpOnly: true, Secure: p.secure,
 		SameSite: http.SameSiteStrictMode}
 }
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // The handoff's timeouts by default: HANDOFF_CLAIM_TIMEOUT, HANDOFF_GUIDE_TIMEOUT.
@@ -24,6 +26,10 @@ const (
 	// defaultInboundLimit is how many messages one sender may send a minute before
 	// the rest of the minute is dropped after one notice.
 	defaultInboundLimit = 20
+	// defaultMatchSchedule and defaultMatchProposalTTL: a matching round an hour,
+	// and two days to answer a proposal.
+	defaultMatchSchedule    = "@hourly"
+	defaultMatchProposalTTL = 48 * time.Hour
 	// maxShards bounds REDIS_SHARDS: each sender watches every shard.
 	maxShards = 1024
 	// defaultDailyParts is how many SMS parts one number may be sent a day: some
@@ -38,6 +44,10 @@ type Config struct {
 	// RedisShards is REDIS_SHARDS: the shards participants are spread over (0: the
 	// store's default, 1 on one Redis and 16 on a cluster).
 	RedisShards int
+	// MatchSchedule is MATCH_SCHEDULE: when matching rounds run (cron) [@hourly].
+	MatchSchedule string
+	// MatchProposalTTL is MATCH_PROPOSAL_TTL: how long a proposal waits [48h].
+	MatchProposalTTL time.Duration
 	// RedisPrefix is REDIS_PREFIX: prepended to every key, so programmes can share
 	// one Redis.
 	RedisPrefix    string
@@ -183,6 +193,16 @@ func Load(getenv func(string) string) (Config, error) {
 	if v := getenv("INBOUND_LIMIT"); v != "" {
 		if c.InboundLimit, err = strconv.Atoi(v); err != nil || c.InboundLimit < 0 {
 			return c, fmt.Errorf("INBOUND_LIMIT must be a whole number of messages a minute (0: no limit)")
+		}
+	}
+	c.MatchSchedule = or(getenv("MATCH_SCHEDULE"), defaultMatchSchedule)
+	if _, err := cron.ParseStandard(c.MatchSchedule); err != nil {
+		return c, fmt.Errorf("MATCH_SCHEDULE must be a cron schedule such as @hourly or \"0 * * * *\"")
+	}
+	c.MatchProposalTTL = defaultMatchProposalTTL
+	if v := getenv("MATCH_PROPOSAL_TTL"); v != "" {
+		if c.MatchProposalTTL, err = time.ParseDuration(v); err != nil || c.MatchProposalTTL <= 0 {
+			return c, fmt.Errorf("MATCH_PROPOSAL_TTL must be a positive duration such as 48h")
 		}
 	}
 	c.GuideTimeout = defaultGuideTimeout

@@ -257,6 +257,15 @@ func TestWalkEveryStep(t *testing.T) {
 			s, r, _ := step(t, eng, waiting, flow.Input{Kind: flow.Tick, Step: key})
 			markSaid(r)
 			queue = append(queue, visit{s, len(r.Options)})
+			// An entry step that awaits an effect goes on by each of its outcomes.
+			if ast := w.steps[s.Step]; ast != nil && len(ast.Await) > 0 {
+				reached[s.Step] = true
+				for _, outcome := range slices.Sorted(maps.Keys(ast.Await)) {
+					after, r, _ := step(t, eng, s, flow.Input{Kind: flow.Result, Option: outcome})
+					markSaid(r)
+					queue = append(queue, visit{after, len(r.Options)})
+				}
+			}
 		}
 	}
 	expanded := map[string]bool{}

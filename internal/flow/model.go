@@ -137,6 +137,8 @@ var actionKinds = map[string]bool{
 	"handoff": true, "forget": true, "book": true, "cancel": true, "confirm": true,
 	"plan_remove": true, "count": true,
 	"match_question": true, "match_join": true, "match_pause": true, "match_leave": true,
+	"match_status": true, "match_answer": true, "match_relay": true, "match_meeting": true,
+	"match_end": true, "match_feedback": true,
 }
 
 // UnmarshalYAML reads a one-key map: {kind: scalar} or {kind: {k: v}}.

@@ -170,7 +170,8 @@ func (c *Catalog) Message(lang, id string) (string, bool) {
 }
 
 // Render localises one message in lang, falling back to DEFAULT_LANGUAGE and then
-// English for a message the language lacks. Refs are message ids rendered first.
+// English for a message the language lacks. Refs are message ids rendered first,
+// with the message's params ("you both like {{.Value}}" inside a proposal).
 func (c *Catalog) Render(lang string, m flow.Message) string {
 	l := c.language(lang, m.ID)
 	if l == "" {
@@ -188,7 +189,7 @@ func (c *Catalog) Render(lang string, m flow.Message) string {
 		data[k] = v
 	}
 	for k, id := range m.Refs {
-		data[k] = c.Render(lang, flow.Message{ID: id})
+		data[k] = c.Render(lang, flow.Message{ID: id, Params: m.Params})
 	}
 	cfg := &goi18n.LocalizeConfig{MessageID: m.ID, TemplateData: data}
 	if m.Count != nil {

@@ -2,6 +2,7 @@ package matching
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -41,10 +42,19 @@ func (s *Service) pool(ctx context.Context) (map[string]Profile, error) {
 	return out, nil
 }
 
-// Pairs assigns each programme's waiting newcomers and volunteers as a whole, so
-// that the programme's total score is as high as it can be found (internal/match).
+// Pairs assigns each programme's free newcomers and volunteers as a whole, so
+// that the programme's total score is as high as it can be found (internal/match):
+// not those with a proposal or a match open, nor a pair declined before.
 func (s *Service) Pairs(ctx context.Context) ([]Proposal, error) {
 	profiles, err := s.pool(ctx)
+	if err != nil {
+		return nil, err
+	}
+	engaged, err := s.st.Engaged(ctx)
+	if err != nil {
+		return nil, err
+	}
+	declined, err := s.st.DeclinedPairs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -57,10 +67,10 @@ func (s *Service) Pairs(ctx context.Context) ([]Proposal, error) {
 	near := areas(m)
 	var out []Proposal
 	for _, prog := range m.Programmes {
-		var pool match.Pool
+		pool := match.Pool{Excluded: func(n, v string) bool { return declined[n+"|"+v] }}
 		for _, id := range ids {
 			p := profiles[id]
-			if p.Programme != prog.ID || p.Status != Waiting {
+			if p.Programme != prog.ID || p.Status != Waiting || engaged[id] != "" {
 				continue
 			}
 			if p.Role == Newcomer {
@@ -156,4 +166,39 @@ func WriteFigures(w io.Writer, stats []Stats) {
 	for _, s := range stats {
 		fmt.Fprintf(w, "%-12s %10d %10d %18d %7d\n", s.Programme, s.Newcomers, s.Volunteers, s.AwaitingApproval, s.PausedCount)
 	}
+}
+
+// Awaiting lists the volunteers of vetted programmes who wait for a coordinator's
+// approval, by participant id (which a coordinator approves them by), first name,
+// area and programme.
+func (s *Service) Awaiting(ctx context.Context) ([]Proposal, error) {
+	profiles, err := s.pool(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Proposal
+	for id, p := range profiles {
+		if p.Status == Vetting {
+			out = append(out, Proposal{Programme: p.Programme, Volunteer: Side{ID: id, Name: p.Name, Area: p.Area}})
+		}
+	}
+	slices.SortFunc(out, func(a, b Proposal) int { return strings.Compare(a.Volunteer.ID, b.Volunteer.ID) })
+	return out, nil
+}
+
+// ErrNotAwaiting means the participant is no volunteer waiting for approval.
+var ErrNotAwaiting = errors.New("matching: nobody waiting for approval with that id")
+
+// Approve puts a vetted programme's volunteer in the pool and tells them so.
+func (s *Service) Approve(ctx context.Context, id string) error {
+	p, ok := s.profile(ctx, id)
+	if !ok || p.Status != Vetting {
+		return ErrNotAwaiting
+	}
+	p.Status = Waiting
+	if err := s.st.SaveProfile(ctx, id, p.encode()); err != nil {
+		return fmt.Errorf("matching: approve: %w", err)
+	}
+	s.bringMessage(ctx, id, p.lang(), "match.joined", nil)
+	return nil
 }

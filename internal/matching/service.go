@@ -3,33 +3,78 @@ package matching
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
+	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/schedule"
 	"github.com/guidebot/guidebot/internal/store"
 )
 
-// Store keeps the pool; *store.Store is one.
+// Store keeps the pool, the proposals and the ticks and reminders they bring;
+// *store.Store is one.
 type Store interface {
 	SaveProfile(ctx context.Context, id, profile string) error
 	Profile(ctx context.Context, id string) (string, bool, error)
 	Profiles(ctx context.Context) (map[string]string, error)
 	DeleteProfile(ctx context.Context, id string) (bool, error)
+	Propose(ctx context.Context, p store.Proposal) (string, error)
+	OpenProposal(ctx context.Context, participant string) (store.Proposal, bool, error)
+	Answer(ctx context.Context, id, participant string, yes bool) (string, error)
+	EndProposal(ctx context.Context, id, status string) (bool, error)
+	ExpireProposals(ctx context.Context, now time.Time) ([]store.Proposal, error)
+	Engaged(ctx context.Context) (map[string]string, error)
+	DeclinedPairs(ctx context.Context) (map[string]bool, error)
+	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
+	ScheduleTick(ctx context.Context, t store.Tick) error
+	ScheduleReminder(ctx context.Context, r store.Reminder) error
+	Suppressed(ctx context.Context, id string) (string, error)
+	Count(ctx context.Context, month string, events ...store.Event) error
 }
 
-// Service carries out the sign-up's effects and pairs the pool.
+// Options tune the service.
+type Options struct {
+	// ProposalTTL is how long a proposal waits for both answers [DefaultProposalTTL].
+	ProposalTTL time.Duration
+	// Places are public places to suggest for a meeting: the schedule's venues.
+	Places func() []string
+	Now    func() time.Time
+	Zone   *time.Location // where meeting times are meant [UTC]
+}
+
+// DefaultProposalTTL is how long a proposal waits for both answers.
+const DefaultProposalTTL = 48 * time.Hour
+
+// Service carries out the sign-up's effects, proposes pairs and relays between
+// the two of a match.
 type Service struct {
 	st       Store
 	matching func() schedule.Matching
+	opt      Options
 }
 
 // New returns a Service on st; matching gives the schedule's programmes and areas
 // in force (a reloaded schedule file's from then on).
-func New(st Store, matching func() schedule.Matching) *Service {
-	return &Service{st: st, matching: matching}
+func New(st Store, matching func() schedule.Matching, opt Options) *Service {
+	if opt.ProposalTTL <= 0 {
+		opt.ProposalTTL = DefaultProposalTTL
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Zone == nil {
+		opt.Zone = time.UTC
+	}
+	if opt.Places == nil {
+		opt.Places = func() []string { return nil }
+	}
+	return &Service{st: st, matching: matching, opt: opt}
 }
 
 // The outcomes the sign-up flow awaits.
@@ -50,8 +95,17 @@ func (s *Service) Register(b *bot.Bot) {
 	b.HandleEffect("match_join", s.join)
 	b.HandleEffect("match_pause", s.pause)
 	b.HandleEffect("match_leave", s.leave)
+	b.HandleEffect("match_status", s.status)
+	b.HandleEffect("match_answer", s.answer)
+	b.HandleEffect("match_relay", s.relay)
+	b.HandleEffect("match_meeting", s.meeting)
+	b.HandleEffect("match_end", s.end)
+	b.HandleEffect("match_feedback", s.feedback)
 	forget := b.Effect("forget")
 	b.HandleEffect("forget", func(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
+		if _, err := s.end(ctx, t, flow.Effect{Args: map[string]string{"arg": store.ProposalEnded}}); err != nil {
+			return "", err
+		}
 		if _, err := s.st.DeleteProfile(ctx, t.Participant); err != nil {
 			return "", fmt.Errorf("matching: forget: %w", err)
 		}
@@ -136,4 +190,26 @@ func (s *Service) leave(ctx context.Context, t *bot.Turn, _ flow.Effect) (string
 		return outcomeNone, nil
 	}
 	return outcomeOK, nil
+}
+
+// Run makes a matching round on spec (robfig/cron, in the programme's zone) until
+// ctx ends. Every replica runs it: a proposal is made for a pair only while both
+// are free, so a round that two replicas make at once proposes nobody twice.
+func (s *Service) Run(ctx context.Context, spec string, log *slog.Logger) error {
+	c := cron.New(cron.WithLocation(s.opt.Zone))
+	if _, err := c.AddFunc(spec, func() {
+		n, err := s.Round(ctx, log)
+		switch {
+		case err != nil:
+			log.Warn("matching round failed; the next one tries again", "err", err)
+		case n > 0:
+			log.Info("matching round", "proposed", n)
+		}
+	}); err != nil {
+		return fmt.Errorf("matching: schedule %q: %w", spec, err)
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return nil
 }

@@ -1,6 +1,10 @@
 package message
 
-import "github.com/guidebot/guidebot/internal/flow"
+import (
+	"strings"
+
+	"github.com/guidebot/guidebot/internal/flow"
+)
 
 // Channel names, as used in outbox streams and participant ids.
 const (
@@ -27,6 +31,21 @@ func ParticipantID(channel, address string) string {
 		return "term:" + address
 	}
 	return channel + ":" + address
+}
+
+// Address is the channel and address of a participant id (ParticipantID's
+// inverse); ok is false for an id of no known channel.
+func Address(id string) (channel, address string, ok bool) {
+	prefix, address, found := strings.Cut(id, ":")
+	switch prefix {
+	case "tg":
+		return Telegram, address, found
+	case "sms":
+		return SMS, address, found
+	case "term":
+		return Terminal, address, found
+	}
+	return "", "", false
 }
 
 // Inbound is one message from a participant, normalised by its channel adapter.

@@ -67,7 +67,13 @@ func Tables(r Report, say Say) []Table {
 	for _, c := range r.Cards {
 		cards.Rows = append(cards.Rows, []string{c.Card, c.Lang, c.Opened.String(), c.Finished.String(), c.Helped.String(), c.NotHelped.String()})
 	}
-	return append(out, cards)
+	match := Table{ID: "matching", Title: t("menu.option.match"), Header: []string{t("admin.programme"), t("admin.signed_up"),
+		t("admin.proposed"), t("admin.matched"), t("admin.met"), t("admin.average_rating"), t("admin.problems")}, Keyed: true}
+	for _, m := range r.Matching {
+		match.Rows = append(match.Rows, []string{m.Programme, m.SignedUp.String(), m.Proposed.String(), m.Matched.String(),
+			m.Met.String(), strconv.FormatFloat(m.Average, 'f', 2, 64), m.Reported.String()})
+	}
+	return append(out, cards, match)
 }
 
 func counted(id, title, count string, m map[string]Cell) Table {

@@ -3,8 +3,10 @@ package report
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -80,6 +82,22 @@ type Report struct {
 	Tickets  Tickets        `json:"tickets"`
 	Feedback FeedbackFigure `json:"feedback"`
 	Cards    []CardRow      `json:"cards"`
+	// Matching is meeting someone for an hour, by programme.
+	Matching []MatchRow `json:"matching"`
+}
+
+// MatchRow is one matching programme: people signed up, pairs proposed and
+// matched (both said yes), answers that they met and their ratings' average, and
+// problems reported.
+type MatchRow struct {
+	Programme string  `json:"programme"`
+	SignedUp  Cell    `json:"signed_up"`
+	Proposed  Cell    `json:"proposed"`
+	Matched   Cell    `json:"matched"`
+	Met       Cell    `json:"met"`
+	Ratings   Cell    `json:"ratings"`
+	Average   float64 `json:"average_rating"`
+	Reported  Cell    `json:"reported"`
 }
 
 // Reach is the participants reached for the first time, by month (with the running
@@ -167,7 +185,14 @@ const (
 	EventReminderLost = "reminder_dropped"
 	// A reminder the provider took, or gave up on (after retries, or unreachable).
 	EventReminderDelivered = "reminder_delivered"
-	EventReminderFailed    = "reminder_failed"
+	// Meeting someone for an hour (internal/matching counts them).
+	EventMatchSignup    = "match_signup"
+	EventMatchProposed  = "match_proposed"
+	EventMatchMatched   = "match_matched"
+	EventMatchMet       = "match_met"
+	EventMatchRating    = "match_rating"
+	EventMatchReported  = "match_reported"
+	EventReminderFailed = "reminder_failed"
 )
 
 // Months lists the months from from to to, both included: "2026-01", "2026-02", ….
@@ -187,6 +212,15 @@ func Build(in Input) Report {
 		Tickets:  Tickets{ByOutcome: map[string]Cell{}}}
 	perMonth := map[string]int64{}
 	cards := map[[2]string]*CardRow{}
+	matching := map[string]*MatchRow{}
+	programme := func(c Counted) *MatchRow {
+		p := c.Dims["programme"]
+		if matching[p] == nil {
+			matching[p] = &MatchRow{Programme: p}
+		}
+		return matching[p]
+	}
+	ratingSum := map[string]int64{}
 	card := func(c Counted) *CardRow {
 		k := [2]string{c.Dims["card"], c.Dims["lang"]}
 		if cards[k] == nil {
@@ -229,8 +263,29 @@ func Build(in Input) Report {
 			}
 		case EventTicketClosed:
 			r.Tickets.ByOutcome[c.Dims["outcome"]] += n
+		case EventMatchSignup:
+			programme(c).SignedUp += n
+		case EventMatchProposed:
+			programme(c).Proposed += n
+		case EventMatchMatched:
+			programme(c).Matched += n
+		case EventMatchMet:
+			programme(c).Met += n
+		case EventMatchReported:
+			programme(c).Reported += n
+		case EventMatchRating:
+			rating, _ := strconv.ParseInt(c.Dims["rating"], 10, 64)
+			programme(c).Ratings += n
+			ratingSum[c.Dims["programme"]] += rating * c.N
 		}
 	}
+	for p, row := range matching {
+		if row.Ratings > 0 {
+			row.Average = float64(ratingSum[p]) / float64(row.Ratings)
+		}
+		r.Matching = append(r.Matching, *row)
+	}
+	slices.SortFunc(r.Matching, func(a, b MatchRow) int { return strings.Compare(a.Programme, b.Programme) })
 	for venue, n := range in.Held {
 		r.Sessions.Held += Cell(n)
 		r.Sessions.HeldByVenue[venue] += Cell(n)

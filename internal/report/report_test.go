@@ -180,3 +180,37 @@ func english(t *testing.T) Say {
 		return text
 	}
 }
+
+// TestMatchingFigures: meeting someone for an hour, by programme: sign-ups, pairs
+// proposed and matched, answers that they met with the ratings' average, problems.
+func TestMatchingFigures(t *testing.T) {
+	ev := func(name, programme string, n int64, dims ...string) Counted {
+		d := map[string]string{"programme": programme}
+		for i := 0; i+1 < len(dims); i += 2 {
+			d[dims[i]] = dims[i+1]
+		}
+		return Counted{Month: "2026-12", Name: name, Dims: d, N: n}
+	}
+	r := Build(Input{From: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+		Counts: []Counted{
+			ev(EventMatchSignup, "fika", 9, "role", "newcomer", "lang", "ar"), ev(EventMatchSignup, "fika", 7, "role", "volunteer", "lang", "sv"),
+			ev(EventMatchProposed, "fika", 8), ev(EventMatchMatched, "fika", 6), ev(EventMatchMet, "fika", 10),
+			ev(EventMatchRating, "fika", 6, "rating", "5"), ev(EventMatchRating, "fika", 4, "rating", "4"),
+			ev(EventMatchReported, "dinner", 1), ev(EventMatchSignup, "dinner", 2),
+		}})
+	if len(r.Matching) != 2 || r.Matching[0].Programme != "dinner" || r.Matching[1].Programme != "fika" {
+		t.Fatalf("programmes %+v", r.Matching)
+	}
+	f := r.Matching[1]
+	if f.SignedUp != 16 || f.Proposed != 8 || f.Matched != 6 || f.Met != 10 || f.Ratings != 10 || f.Average != 4.6 {
+		t.Fatalf("fika %+v", f)
+	}
+	if d := r.Matching[0]; d.Reported.String() != "<5" || d.SignedUp.String() != "<5" {
+		t.Fatalf("dinner %+v: small counts must not show", d)
+	}
+	tables := Tables(r, func(id string, _ map[string]string) string { return id })
+	last := tables[len(tables)-1]
+	if last.ID != "matching" || len(last.Rows) != 2 || last.Rows[1][0] != "fika" || last.Rows[1][5] != "4.60" {
+		t.Fatalf("matching table %+v", last)
+	}
+}

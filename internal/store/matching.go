@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -50,4 +52,213 @@ func (s *Store) DeleteProfile(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("store: delete profile: %w", err)
 	}
 	return n == 1, nil
+}
+
+// A proposal pairs two participants of the pool until both answer or it expires.
+// Its hash holds the pair, the programme, the answers and when it expires; each of
+// the two points at it in the open hash (one proposal a person), and a pair that
+// was declined or let expire is kept in the declined set, never proposed again.
+func (k keys) proposal(id string) string { return k.prefix + "gb:{m}:proposal:" + id }
+func (k keys) proposalSeq() string       { return k.prefix + "gb:{m}:proposal:seq" }
+func (k keys) proposalOpen() string      { return k.prefix + "gb:{m}:open" }
+func (k keys) proposalDue() string       { return k.prefix + "gb:{m}:expires" }
+func (k keys) declined() string          { return k.prefix + "gb:{m}:declined" }
+
+// Proposal is one proposed pair as the store keeps it.
+type Proposal struct {
+	ID        string
+	Programme string
+	Newcomer  string
+	Volunteer string
+	Reasons   string // encoded by the matching service
+	Expires   int64  // Unix seconds
+	// Answers: "" (none yet), "yes" or "no", by participant; Status: open,
+	// matched, declined, expired or ended.
+	Answers map[string]string
+	Status  string
+}
+
+// The statuses of a proposal.
+const (
+	ProposalOpen     = "open"
+	ProposalMatched  = "matched"
+	ProposalDeclined = "declined"
+	ProposalExpired  = "expired"
+	ProposalEnded    = "ended"
+)
+
+// proposeScript opens a proposal unless either of the two has one open or the pair
+// was declined. KEYS: seq, open, expires, declined, proposal prefix. ARGV: newcomer,
+// volunteer, programme, reasons, expires.
+var proposeScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return '' end
+if redis.call('SISMEMBER', KEYS[4], ARGV[1] .. '|' .. ARGV[2]) == 1 then return '' end
+local id = tostring(redis.call('INCR', KEYS[1]))
+redis.call('HSET', KEYS[5] .. id, 'newcomer', ARGV[1], 'volunteer', ARGV[2], 'programme', ARGV[3],
+  'reasons', ARGV[4], 'expires', ARGV[5], 'status', 'open')
+redis.call('HSET', KEYS[2], ARGV[1], id, ARGV[2], id)
+redis.call('ZADD', KEYS[3], ARGV[5], id)
+return id
+`)
+
+// Propose opens a proposal for a pair and returns its id, or "" when either has a
+// proposal or a match open, or the pair was declined before.
+func (s *Store) Propose(ctx context.Context, p Proposal) (string, error) {
+	id, err := proposeScript.Run(ctx, s.rdb, []string{s.keys.proposalSeq(), s.keys.proposalOpen(),
+		s.keys.proposalDue(), s.keys.declined(), s.keys.proposal("")},
+		p.Newcomer, p.Volunteer, p.Programme, p.Reasons, p.Expires).Text()
+	if err != nil {
+		return "", fmt.Errorf("store: propose: %w", err)
+	}
+	return id, nil
+}
+
+// OpenProposal returns the proposal or match a participant has open; ok is false
+// for none.
+func (s *Store) OpenProposal(ctx context.Context, participant string) (p Proposal, ok bool, err error) {
+	id, err := s.rdb.HGet(ctx, s.keys.proposalOpen(), participant).Result()
+	if errors.Is(err, redis.Nil) {
+		return Proposal{}, false, nil
+	}
+	if err != nil {
+		return Proposal{}, false, fmt.Errorf("store: open proposal: %w", err)
+	}
+	p, err = s.proposalByID(ctx, id)
+	return p, err == nil, err
+}
+
+func (s *Store) proposalByID(ctx context.Context, id string) (Proposal, error) {
+	m, err := s.rdb.HGetAll(ctx, s.keys.proposal(id)).Result()
+	if err != nil {
+		return Proposal{}, fmt.Errorf("store: proposal: %w", err)
+	}
+	expires, _ := strconv.ParseInt(m["expires"], 10, 64)
+	return Proposal{ID: id, Programme: m["programme"], Newcomer: m["newcomer"], Volunteer: m["volunteer"],
+		Reasons: m["reasons"], Expires: expires, Status: m["status"],
+		Answers: map[string]string{m["newcomer"]: m["a:"+m["newcomer"]], m["volunteer"]: m["a:"+m["volunteer"]]}}, nil
+}
+
+// answerScript records one side's answer to an open proposal: a no declines it
+// (both are free again, the pair is never proposed again), a second yes makes it
+// a match. It returns the proposal's status after the answer (” when it is not
+// open). KEYS: proposal, open, expires, declined. ARGV: participant, yes|no.
+var answerScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= 'open' then return '' end
+local n, v = redis.call('HGET', KEYS[1], 'newcomer'), redis.call('HGET', KEYS[1], 'volunteer')
+if ARGV[1] ~= n and ARGV[1] ~= v then return '' end
+redis.call('HSET', KEYS[1], 'a:' .. ARGV[1], ARGV[2])
+local id = string.match(KEYS[1], '[^:]+$')
+if ARGV[2] == 'no' then
+  redis.call('HSET', KEYS[1], 'status', 'declined')
+  redis.call('HDEL', KEYS[2], n, v)
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('SADD', KEYS[4], n .. '|' .. v)
+  return 'declined'
+end
+if redis.call('HGET', KEYS[1], 'a:' .. n) == 'yes' and redis.call('HGET', KEYS[1], 'a:' .. v) == 'yes' then
+  redis.call('HSET', KEYS[1], 'status', 'matched')
+  redis.call('ZREM', KEYS[3], id)
+  return 'matched'
+end
+return 'open'
+`)
+
+// Answer records participant's yes or no to proposal id and returns its status
+// after it ("" when it was no longer open).
+func (s *Store) Answer(ctx context.Context, id, participant string, yes bool) (string, error) {
+	answer := "no"
+	if yes {
+		answer = "yes"
+	}
+	out, err := answerScript.Run(ctx, s.rdb, []string{s.keys.proposal(id), s.keys.proposalOpen(),
+		s.keys.proposalDue(), s.keys.declined()}, participant, answer).Text()
+	if err != nil {
+		return "", fmt.Errorf("store: answer: %w", err)
+	}
+	return out, nil
+}
+
+// endScript closes a proposal or match for both (expired, or ended by one of
+// them) unless it was closed already; an expired pair is not proposed again.
+// KEYS: proposal, open, expires, declined. ARGV: status, only if open ('1').
+var endScript = redis.NewScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or status == 'declined' or status == 'expired' or status == 'ended' then return 0 end
+if ARGV[2] == '1' and status ~= 'open' then return 0 end
+local n, v = redis.call('HGET', KEYS[1], 'newcomer'), redis.call('HGET', KEYS[1], 'volunteer')
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+if redis.call('HGET', KEYS[2], n) == string.match(KEYS[1], '[^:]+$') then redis.call('HDEL', KEYS[2], n) end
+if redis.call('HGET', KEYS[2], v) == string.match(KEYS[1], '[^:]+$') then redis.call('HDEL', KEYS[2], v) end
+redis.call('ZREM', KEYS[3], string.match(KEYS[1], '[^:]+$'))
+redis.call('SADD', KEYS[4], n .. '|' .. v)
+return 1
+`)
+
+// EndProposal closes proposal id for both with status (ProposalEnded: one of them
+// stopped or reported a problem) and says whether it was open or matched.
+func (s *Store) EndProposal(ctx context.Context, id, status string) (bool, error) {
+	return s.end(ctx, id, status, false)
+}
+
+func (s *Store) end(ctx context.Context, id, status string, onlyOpen bool) (bool, error) {
+	only := "0"
+	if onlyOpen {
+		only = "1"
+	}
+	n, err := endScript.Run(ctx, s.rdb, []string{s.keys.proposal(id), s.keys.proposalOpen(),
+		s.keys.proposalDue(), s.keys.declined()}, status, only).Int()
+	if err != nil {
+		return false, fmt.Errorf("store: end proposal: %w", err)
+	}
+	return n == 1, nil
+}
+
+// ExpireProposals closes the open proposals whose time ran out by now and returns
+// them, so both can be told.
+func (s *Store) ExpireProposals(ctx context.Context, now time.Time) ([]Proposal, error) {
+	ids, err := s.rdb.ZRangeByScore(ctx, s.keys.proposalDue(), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(now.Unix(), 10)}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: expire proposals: %w", err)
+	}
+	var out []Proposal
+	for _, id := range ids {
+		ended, err := s.end(ctx, id, ProposalExpired, true)
+		if err != nil {
+			return out, err
+		}
+		if !ended {
+			s.rdb.ZRem(ctx, s.keys.proposalDue(), id)
+			continue
+		}
+		p, err := s.proposalByID(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// DeclinedPairs lists the pairs declined or let expire before, as
+// "newcomer|volunteer".
+func (s *Store) DeclinedPairs(ctx context.Context) (map[string]bool, error) {
+	members, err := s.rdb.SMembers(ctx, s.keys.declined()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: declined: %w", err)
+	}
+	out := make(map[string]bool, len(members))
+	for _, m := range members {
+		out[m] = true
+	}
+	return out, nil
+}
+
+// Engaged lists the participants with a proposal or a match open.
+func (s *Store) Engaged(ctx context.Context) (map[string]string, error) {
+	m, err := s.rdb.HGetAll(ctx, s.keys.proposalOpen()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: engaged: %w", err)
+	}
+	return m, nil
 }

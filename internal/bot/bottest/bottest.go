@@ -95,7 +95,8 @@ func build(t testing.TB, rdb redis.UniversalClient, prefix string, now func() ti
 	booking.New(sched, st, booking.DefaultMaxOpen).Register(b)
 	h := handoff.New(st, b, cat, handoff.Options{DefaultLang: DefaultLang, Now: now, Log: quiet})
 	h.Register(b)
-	m := matching.New(st, func() schedule.Matching { return sched.Matching })
+	m := matching.New(st, func() schedule.Matching { return sched.Matching }, matching.Options{Now: now,
+		Places: func() []string { return []string{sched.Venues[0].Name} }, Zone: sched.Venues[0].Location})
 	m.Register(b)
 	return Env{Bot: b, Store: st, Catalog: cat, Redis: rdb, Prefix: prefix, Handoff: h, Matching: m}
 }
