@@ -154,6 +154,7 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	guides.Register(b)
 	pool := matching.New(st, func() schedule.Matching { return sched.Current().Matching }, matching.Options{
 		ProposalTTL: cfg.MatchProposalTTL, Places: func() []string { return venueNames(sched.Current()) },
+		Coordinators: guidesChat, Lang: cfg.DefaultLang,
 		Now: time.Now, Zone: programmeZone(sched.Current())})
 	pool.Register(b)
 	return &app{

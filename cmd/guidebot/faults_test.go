@@ -419,6 +419,10 @@ sessions:
 	}
 }
 
+// replyPatience is how long the fault suite waits for one reply through failing
+// providers: a few retries at the outbox's growing back-off and a hang or two.
+const replyPatience = 2 * time.Minute
+
 // TestFaultBotAPIFailsAndHangs: the Bot API answers a fifth of the sends 502 and
 // leaves one in fifty unanswered; twenty Telegram conversations go on, and each
 // message is answered once, in order.
@@ -458,7 +462,9 @@ func TestFaultBotAPIFailsAndHangs(t *testing.T) {
 					}
 					time.Sleep(100 * time.Millisecond) // Telegram retries a webhook that failed
 				}
-				deadline := time.Now().Add(60 * time.Second)
+				// A reply may meet several failures in a row, each retried after a
+				// longer wait, and a hang waits out the call's time-out each time.
+				deadline := time.Now().Add(replyPatience)
 				for len(sentTo(tg, chat)) <= before && time.Now().Before(deadline) {
 					time.Sleep(20 * time.Millisecond)
 				}

@@ -35,7 +35,10 @@ const (
 	// defaultDailyParts is how many SMS parts one number may be sent a day: some
 	// thirty replies, far past a day's guidance, short of a runaway's bill.
 	defaultDailyParts = 100
-	maxSenders        = 1024
+	// defaultMaxParts is the most SMS parts one message may take: the flows' replies
+	// take at most 3 (guidebot check); a guide's or a match's long words are cut.
+	defaultMaxParts = 10
+	maxSenders      = 1024
 )
 
 // Config is the service's settings.
@@ -101,6 +104,7 @@ type Twilio struct {
 	APIURL              string
 	Rate                float64 // messages per second to one number; 0 = no cap
 	DailyParts          int     // SMS parts one number may get a day; 0 = no cap
+	MaxParts            int     // SMS parts one message may take; longer is cut; 0 = no cap
 }
 
 // Load reads the settings through getenv (os.Getenv, or a map in tests).
@@ -182,6 +186,12 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 		}
 		c.LogLevel = &l
+	}
+	c.Twilio.MaxParts = defaultMaxParts
+	if v := getenv("SMS_MAX_PARTS"); v != "" {
+		if c.Twilio.MaxParts, err = strconv.Atoi(v); err != nil || c.Twilio.MaxParts < 0 {
+			return c, fmt.Errorf("SMS_MAX_PARTS must be a whole number of SMS parts (0: no cap)")
+		}
 	}
 	c.Twilio.DailyParts = defaultDailyParts
 	if v := getenv("SMS_DAILY_PARTS"); v != "" {

@@ -73,14 +73,14 @@ func TestSignUpAndDryRun(t *testing.T) {
 	sara := person{t, env, message.Telegram, "502", &n}
 
 	// Amal: Arabic, a newcomer, fika, Centrum, weekends, speaks Swedish too.
-	amal.says("مرحبا", "buddy", "1", "1", "Amal", "centrum", "4", "1", "football, music")
+	amal.says("مرحبا", "buddy", "1", "1", "Amal", "centrum", "4", "2", "football, music", "1")
 	if got := amal.step(); got != "main.menu" {
 		t.Fatalf("Amal's sign-up ended at %q, want the menu", got)
 	}
 	// Erik: Swedish, a volunteer, fika, Bregården (Centrum's neighbour), any time.
-	erik.says("hej", "kompis", "2", "1", "Erik", "Bregården", "5", "3", "Football")
+	erik.says("hej", "kompis", "2", "1", "Erik", "Bregården", "5", "1", "Football", "1")
 	// Sara: a volunteer for the vetted profession buddy: asked her profession.
-	sara.says("hej", "kompis", "2", "4", "Sara", "hoppa över", "2", "2", "läsning")
+	sara.says("hej", "kompis", "2", "4", "Sara", "hoppa över", "2", "3", "läsning", "1")
 	if got := sara.step(); got != "match.profession" {
 		t.Fatalf("Sara is at %q, want the profession question", got)
 	}
@@ -159,5 +159,27 @@ func TestCheckProgrammes(t *testing.T) {
 	}
 	if got := matching.CheckProgrammes(flows, schedule.Matching{}); got != nil {
 		t.Fatalf("a schedule that matches nobody: %q", got)
+	}
+}
+
+// TestDinnerAsksGuestsAndFood: the dinner invitation asks how many people and what
+// food they do not eat.
+func TestDinnerAsksGuestsAndFood(t *testing.T) {
+	env := bottest.New(t, func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) })
+	n := 0
+	lena := person{t, env, message.Telegram, "701", &n}
+	lena.says("hej", "kompis", "2", "5", "Lena", "Ekebo", "5", "1", "3", "1") // cooking, from the list
+	if got := lena.step(); got != "match.guests" {
+		t.Fatalf("after the interests: %q, want the guests", got)
+	}
+	lena.says("11") // too many: asked again
+	if got := lena.step(); got != "match.guests" {
+		t.Fatalf("11 guests: %q", got)
+	}
+	lena.says("4", "fläskkött, nötter")
+	raw, ok := profile(t, env, lena.id())
+	if !ok || !strings.Contains(raw, `"guests":4`) || !strings.Contains(raw, `"interests":["cooking"]`) || !strings.Contains(raw, `"diet":["fläskkött","nötter"]`) ||
+		!strings.Contains(raw, `"programme":"dinner"`) {
+		t.Fatalf("Lena's profile: %s", raw)
 	}
 }

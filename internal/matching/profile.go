@@ -35,8 +35,10 @@ type Profile struct {
 	Profession string   `json:"profession,omitempty"`
 	Children   []int    `json:"children,omitempty"`
 	Guests     int      `json:"guests,omitempty"`
-	Status     string   `json:"status"`
-	Joined     int64    `json:"joined"` // Unix seconds
+	// Restrictions are foods not eaten (a dinner invitation).
+	Restrictions []string `json:"diet,omitempty"`
+	Status       string   `json:"status"`
+	Joined       int64    `json:"joined"` // Unix seconds
 }
 
 func decode(raw string) (Profile, error) {
@@ -64,7 +66,8 @@ var slots = map[string]match.Slot{
 // person is p as the matcher scores it; the participant id is its ID.
 func (p Profile) person(id string) match.Person {
 	return match.Person{ID: id, FirstName: p.Name, Area: p.Area, Interests: p.Interests, Free: slots[p.Free],
-		Languages: p.Languages, Profession: p.Profession, ChildAges: p.Children, Guests: p.Guests}
+		Languages: p.Languages, Profession: p.Profession, ChildAges: p.Children, Guests: p.Guests,
+		Restrictions: p.Restrictions}
 }
 
 // words splits a free-text list ("football, cooking and music") into its items.

@@ -86,8 +86,8 @@ func TestProposalToMeeting(t *testing.T) {
 	ctx := context.Background()
 	amal := w.person(message.SMS, "+46700000001")
 	erik := w.person(message.Telegram, "501")
-	amal.says("مرحبا", "buddy", "1", "1", "Amal", "Centrum", "4", "1", "football")
-	erik.says("hej", "kompis", "2", "1", "Erik", "Centrum", "5", "3", "football")
+	amal.says("مرحبا", "buddy", "1", "1", "Amal", "Centrum", "4", "2", "football", "1")
+	erik.says("hej", "kompis", "2", "1", "Erik", "Centrum", "5", "1", "football", "1")
 	w.sent(amal)
 	w.sent(erik)
 
@@ -157,8 +157,8 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	noor := w.person(message.SMS, "+46700000002")
 	anna := w.person(message.Telegram, "601")
 	bo := w.person(message.Telegram, "602")
-	noor.says("hello", "buddy", "1", "1", "Noor", "Centrum", "5", "3", "chess")
-	anna.says("hej", "kompis", "2", "1", "Anna", "Centrum", "5", "2", "chess") // speaks English too
+	noor.says("hello", "buddy", "1", "1", "Noor", "Centrum", "5", "1", "chess", "1")
+	anna.says("hej", "kompis", "2", "1", "Anna", "Centrum", "5", "3", "chess", "1") // speaks English too
 
 	w.env.Matching.Round(ctx, nil)
 	w.minute()
@@ -168,7 +168,7 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	if n, _ := w.env.Matching.Round(ctx, nil); n != 0 {
 		t.Fatalf("a declined pair proposed again (%d)", n)
 	}
-	bo.says("hej", "kompis", "2", "1", "Bo", "Karlberg", "5", "2", "chess")
+	bo.says("hej", "kompis", "2", "1", "Bo", "Karlberg", "5", "3", "chess", "1")
 	if n, _ := w.env.Matching.Round(ctx, nil); n != 1 {
 		t.Fatalf("Noor and Bo: %d proposals", n)
 	}
@@ -185,7 +185,7 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	// Anna and Bo are matched; Anna reports a problem: it ends, Bo is told it ended,
 	// and what Bo writes is no longer passed on.
 	carl := w.person(message.SMS, "+46700000003")
-	carl.says("hello", "buddy", "1", "1", "Carl", "Centrum", "5", "3", "chess")
+	carl.says("hello", "buddy", "1", "1", "Carl", "Centrum", "5", "1", "chess", "1")
 	w.env.Matching.Round(ctx, nil)
 	w.minute()
 	w.sent(carl)
@@ -204,6 +204,8 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	w.sent(carl)
 	volunteer.says("3") // report a problem
 	w.expect(volunteer, "report", "En samordnare tittar på det.")
+	w.expect(w.person(message.Telegram, bottest.CoordinatorsChat), "the coordinators told",
+		"Ett problem har anmälts i en matchning (fika)", "Carl")
 	w.expect(carl, "told it ended", "ended the meeting plan")
 	carl.says("buddy")
 	if _, ok, _ := w.env.Store.OpenProposal(ctx, carl.id()); ok {
@@ -212,7 +214,7 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 
 	// STOP on one side: the other hears it when they write, and nothing goes there.
 	dana := w.person(message.SMS, "+46700000004")
-	dana.says("hello", "buddy", "1", "1", "Dana", "Ekebo", "5", "3", "chess")
+	dana.says("hello", "buddy", "1", "1", "Dana", "Ekebo", "5", "1", "chess", "1")
 	w.env.Matching.Round(ctx, nil)
 	w.minute()
 	p, ok, _ = w.env.Store.OpenProposal(ctx, dana.id())

@@ -46,6 +46,10 @@ type Options struct {
 	Places func() []string
 	Now    func() time.Time
 	Zone   *time.Location // where meeting times are meant [UTC]
+	// Coordinators is the Telegram chat told of a problem reported in a match (the
+	// guides' chat, TELEGRAM_GUIDES_CHAT_ID), in Lang; "": nobody is told.
+	Coordinators string
+	Lang         string
 }
 
 // DefaultProposalTTL is how long a proposal waits for both answers.
@@ -151,6 +155,7 @@ func (s *Service) join(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 		p.Languages = append(p.Languages, also)
 	}
 	p.Guests, _ = strconv.Atoi(e.Args["guests"])
+	p.Restrictions = words(e.Args["diet"])
 	outcome := outcomeOK
 	if prog.Vetted && role == Volunteer {
 		p.Status, outcome = Vetting, outcomeVetted

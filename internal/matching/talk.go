@@ -224,6 +224,11 @@ func (s *Service) end(ctx context.Context, t *bot.Turn, e flow.Effect) (string, 
 	}
 	if e.Args["arg"] == "reported" {
 		t.Counts = append(t.Counts, store.Event{Name: EventReported, Dims: map[string]string{"programme": p.Programme}})
+		if c := s.opt.Coordinators; c != "" {
+			me, _ := s.profile(ctx, t.Participant)
+			s.say(t, message.ParticipantID(message.Telegram, c), s.opt.Lang, "match.problem",
+				map[string]string{"Name": me.Name, "Other": s.partnerName(ctx, p, t.Participant), "Programme": p.Programme})
+		}
 	}
 	if p.Status == store.ProposalMatched {
 		to := partnerOf(p, t.Participant)

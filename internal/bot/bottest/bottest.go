@@ -29,6 +29,10 @@ import (
 // DefaultLang is the DEFAULT_LANGUAGE of the test bot.
 const DefaultLang = "sv"
 
+// CoordinatorsChat is the test bot's Telegram chat of guides and coordinators,
+// told of a problem reported in a match.
+const CoordinatorsChat = "9000"
+
 // Env is a bot with everything it stands on.
 type Env struct {
 	Bot     *bot.Bot
@@ -96,7 +100,8 @@ func build(t testing.TB, rdb redis.UniversalClient, prefix string, now func() ti
 	h := handoff.New(st, b, cat, handoff.Options{DefaultLang: DefaultLang, Now: now, Log: quiet})
 	h.Register(b)
 	m := matching.New(st, func() schedule.Matching { return sched.Matching }, matching.Options{Now: now,
-		Places: func() []string { return []string{sched.Venues[0].Name} }, Zone: sched.Venues[0].Location})
+		Places: func() []string { return []string{sched.Venues[0].Name} }, Zone: sched.Venues[0].Location,
+		Coordinators: CoordinatorsChat, Lang: DefaultLang})
 	m.Register(b)
 	return Env{Bot: b, Store: st, Catalog: cat, Redis: rdb, Prefix: prefix, Handoff: h, Matching: m}
 }

@@ -39,12 +39,43 @@ func (a *Adapter) Limits() outbox.Limits {
 
 // parts is what a message costs: the SMS parts Twilio bills for it.
 func (a *Adapter) parts(msg message.Outbound) int {
+	text, _ := a.body(msg)
+	return partsOf(text)
+}
+
+// partsOf counts the parts of text as it is sent: split over Twilio's limit.
+func partsOf(text string) int {
 	total := 0
-	for _, body := range channel.Split(channel.PlainText(a.texts, msg), maxBodyChars) {
+	for _, body := range channel.Split(text, maxBodyChars) {
 		_, n := Segments(body)
 		total += n
 	}
 	return total
+}
+
+// cutMark ends a text cut to SMS_MAX_PARTS: in GSM-7, so cutting a GSM-7 text
+// does not make it UCS-2.
+const cutMark = "..."
+
+// body is the text msg goes out as: cut to SMS_MAX_PARTS parts (cut says so).
+func (a *Adapter) body(msg message.Outbound) (text string, cut bool) {
+	text = channel.PlainText(a.texts, msg)
+	max := a.cfg.MaxParts
+	if max <= 0 || partsOf(text) <= max {
+		return text, false
+	}
+	// The longest beginning that fits with the mark after it.
+	runes := []rune(text)
+	lo, hi := 0, len(runes)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if partsOf(string(runes[:mid])+cutMark) <= max {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return string(runes[:lo]) + cutMark, true
 }
 
 type sender struct{ a *Adapter }
@@ -61,7 +92,12 @@ func (s sender) Send(ctx context.Context, msg message.Outbound) error {
 	// Over Twilio's limit (a guide's long answer), the text goes as several
 	// messages in order; a retry after a failure on a later one resends the
 	// earlier ones, which is rare and better than a lost answer.
-	for _, body := range channel.Split(channel.PlainText(a.texts, msg), maxBodyChars) {
+	text, cut := a.body(msg)
+	if cut {
+		a.truncated.Inc()
+		a.log.Warn("sms cut to SMS_MAX_PARTS", "to", mask(to), "parts", a.cfg.MaxParts, "req", msg.Req)
+	}
+	for _, body := range channel.Split(text, maxBodyChars) {
 		form := url.Values{"To": {to}, "Body": {body}, "StatusCallback": {a.publicURL + StatusPath}}
 		if a.cfg.MessagingServiceSID != "" {
 			// The service picks the sender and applies its own opt-out handling; From

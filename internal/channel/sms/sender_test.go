@@ -540,3 +540,32 @@ func TestReminderDeliveriesCounted(t *testing.T) {
 		t.Fatalf("figures %v %v", counts, err)
 	}
 }
+
+// TestMaxPartsCutsLongMessages: a message longer than SMS_MAX_PARTS (a guide's or a
+// match's long words) goes out cut to that many parts with "..." at the end, and
+// says so in the log without the number; a short one goes out whole.
+func TestMaxPartsCutsLongMessages(t *testing.T) {
+	e := newEnv(t, func(c *envConfig) { c.twilio.MaxParts = 2 })
+	const to = "+46701230901"
+	long := strings.Repeat("Det här är ett långt svar från en guide. ", 20) // 820 GSM-7 characters
+	for _, text := range []string{long, "Kort svar."} {
+		if err := e.st.Enqueue(e.ctx, message.SMS, message.Outbound{To: to, Participant: "sms:" + to, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.drain()
+	got := e.fake.MessagesTo(to)
+	if len(got) != 2 {
+		t.Fatalf("sent %d messages, want 2", len(got))
+	}
+	if enc, parts := sms.Segments(got[0]); enc != sms.GSM7 || parts != 2 || !strings.HasSuffix(got[0], "...") ||
+		!strings.HasPrefix(long, strings.TrimSuffix(got[0], "...")) || len(got[0]) < 250 {
+		t.Fatalf("the long one went out as %s in %d parts: %q", enc, parts, got[0])
+	}
+	if got[1] != "Kort svar." {
+		t.Fatalf("the short one: %q", got[1])
+	}
+	if !strings.Contains(e.logs.String(), "cut to SMS_MAX_PARTS") || strings.Contains(e.logs.String(), to[1:]) {
+		t.Fatalf("the cut was not logged, or logged with the number:\n%s", e.logs.String())
+	}
+}

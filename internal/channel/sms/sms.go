@@ -102,6 +102,7 @@ type Adapter struct {
 	validator   client.RequestValidator
 	rest        *restClient
 	segments    *prometheus.CounterVec
+	truncated   prometheus.Counter
 	stopLangs   map[string][]string // normalised keyword.stop word → the locales that list it
 }
 
@@ -141,6 +142,10 @@ func New(cfg config.Twilio, publicURL string, h Handler, st Store, texts Texts, 
 	if err != nil {
 		return nil, err
 	}
+	truncated, err := truncatedCounter(reg)
+	if err != nil {
+		return nil, err
+	}
 	return &Adapter{
 		cfg:         cfg,
 		publicURL:   publicURL,
@@ -153,35 +158,51 @@ func New(cfg config.Twilio, publicURL string, h Handler, st Store, texts Texts, 
 		validator:   client.NewRequestValidator(cfg.AuthToken),
 		rest:        rest,
 		segments:    segs,
+		truncated:   truncated,
 		stopLangs:   keywordLangs(texts, "keyword.stop"),
 	}, nil
 }
 
 func segmentCounter(reg prometheus.Registerer) (*prometheus.CounterVec, error) {
-	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+	c, err := shared(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "guidebot_sms_segments_total",
 		Help: "SMS segments sent (what Twilio bills), by encoding: GSM-7 or UCS-2.",
-	}, []string{"encoding"})
-	if reg == nil {
-		return c, nil
-	}
-	if err := reg.Register(c); err != nil {
-		// A second adapter on the same registry (tests, a restart in-process) shares
-		// the first one's counter.
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return nil, fmt.Errorf("sms: register metrics: %w", err)
-		}
-		existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
-		if !ok {
-			return nil, fmt.Errorf("sms: register metrics: %w", err)
-		}
-		c = existing
+	}, []string{"encoding"}))
+	if err != nil {
+		return nil, err
 	}
 	// Both series exist from the start, so a dashboard shows 0 rather than nothing.
 	c.WithLabelValues(GSM7)
 	c.WithLabelValues(UCS2)
 	return c, nil
+}
+
+// truncatedCounter is guidebot_sms_truncated_total: messages cut to SMS_MAX_PARTS.
+func truncatedCounter(reg prometheus.Registerer) (prometheus.Counter, error) {
+	return shared(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "guidebot_sms_truncated_total",
+		Help: "SMS messages cut to SMS_MAX_PARTS parts (a guide's or a match's long words).",
+	}))
+}
+
+// shared registers c on reg (nil: nowhere), or returns the one registered already:
+// a second adapter on the same registry (tests, a restart in-process) shares the
+// first one's.
+func shared[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	if reg == nil {
+		return c, nil
+	}
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, fmt.Errorf("sms: register metrics: %w", err)
 }
 
 // keywordLangs maps each normalised word of a comma-separated keyword list to the
