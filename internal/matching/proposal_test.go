@@ -12,6 +12,7 @@ import (
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/remind"
 	"github.com/guidebot/guidebot/internal/store"
+	"github.com/guidebot/guidebot/internal/store/storetest"
 )
 
 // world is the bot, its clock, the runner that delivers ticks and reminders, and
@@ -237,5 +238,47 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	w.expect(other, "told of the STOP", "får inga fler meddelanden")
 	if got := w.sent(dana); len(got) != 0 {
 		t.Fatalf("Dana got %q after STOP", got)
+	}
+}
+
+// TestForgetMeLeavesNothingOfAMatch: a newcomer matched with a meeting set asks to
+// be forgotten: the other is told it has ended, the meeting's reminders and
+// follow-ups are gone for both, and nothing in the matching slot names them.
+func TestForgetMeLeavesNothingOfAMatch(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	amal := w.person(message.SMS, "+46700000001")
+	erik := w.person(message.Telegram, "501")
+	amal.says("hello", "buddy", "1", "1", "Amal", "Centrum", "4", "2", "football", "1")
+	erik.says("hej", "kompis", "2", "1", "Erik", "Centrum", "5", "1", "football", "1")
+	w.env.Matching.Round(ctx, nil)
+	w.minute()
+	amal.says("1")
+	erik.says("1", "1", "2026-12-05", "14:00", "Biblioteket")
+	w.sent(erik)
+	reminders, _ := w.env.Store.PendingReminders(ctx)
+	ticks, _ := w.env.Store.PendingTicks(ctx)
+	if reminders != 2 || ticks < 2 {
+		t.Fatalf("after the meeting was set: %d reminders, %d ticks", reminders, ticks)
+	}
+	amal.says("forget me", "1")
+	w.sent(amal)
+	w.expect(erik, "told it ended", "Amal har avslutat träffen.")
+	if n, _ := w.env.Store.PendingReminders(ctx); n != 0 {
+		t.Fatalf("%d reminders left", n)
+	}
+	if n, _ := w.env.Store.PendingTicks(ctx); n != 0 {
+		t.Fatalf("%d ticks left", n)
+	}
+	for _, key := range storetest.Keys(t, w.env.Redis, w.env.Prefix+"gb:{m}:") {
+		dump, _ := w.env.Redis.Dump(ctx, key).Result()
+		if strings.Contains(dump, amal.id()) || strings.Contains(dump, "46700000001") {
+			t.Errorf("%s still names Amal", key)
+		}
+	}
+	*w.now = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	w.minute()
+	if got := w.sent(amal); len(got) != 0 {
+		t.Fatalf("Amal was sent %q after forget me", got)
 	}
 }

@@ -60,7 +60,7 @@ func (s *Service) Round(ctx context.Context, log *slog.Logger) (int, error) {
 		}
 		made++
 		for _, who := range []string{pair.Newcomer.ID, pair.Volunteer.ID} {
-			if err := s.bring(ctx, who, stepProposed, "proposal:"+id); err != nil {
+			if err := s.bring(ctx, who, stepProposed, proposalKey(id)); err != nil {
 				return made, err
 			}
 		}
@@ -68,6 +68,9 @@ func (s *Service) Round(ctx context.Context, log *slog.Logger) (int, error) {
 	}
 	return made, nil
 }
+
+// proposalKey names the ticks that bring both of a proposal to it.
+func proposalKey(id string) string { return "proposal:" + id }
 
 // bring takes participant's conversation to step now (a tick, delivered by the
 // reminder runner within a minute), once for key.

@@ -34,6 +34,9 @@ type Store interface {
 	Enqueue(ctx context.Context, channel string, msg message.Outbound) error
 	ScheduleTick(ctx context.Context, t store.Tick) error
 	ScheduleReminder(ctx context.Context, r store.Reminder) error
+	CancelReminders(ctx context.Context, participant string, ids ...string) error
+	TickDone(ctx context.Context, t store.Tick) error
+	ForgetPairs(ctx context.Context, participant string) error
 	Suppressed(ctx context.Context, id string) (string, error)
 	Count(ctx context.Context, month string, events ...store.Event) error
 }
@@ -109,6 +112,9 @@ func (s *Service) Register(b *bot.Bot) {
 	b.HandleEffect("forget", func(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
 		if _, err := s.end(ctx, t, flow.Effect{Args: map[string]string{"arg": store.ProposalEnded}}); err != nil {
 			return "", err
+		}
+		if err := s.st.ForgetPairs(ctx, t.Participant); err != nil {
+			return "", fmt.Errorf("matching: forget: %w", err)
 		}
 		if _, err := s.st.DeleteProfile(ctx, t.Participant); err != nil {
 			return "", fmt.Errorf("matching: forget: %w", err)

@@ -118,7 +118,7 @@ func (s *Service) relay(ctx context.Context, t *bot.Turn, e flow.Effect) (string
 	if reason, err := s.st.Suppressed(ctx, to); err != nil {
 		return "", fmt.Errorf("matching: relay: %w", err)
 	} else if reason != "" {
-		if _, err := s.st.EndProposal(ctx, p.ID, store.ProposalEnded); err != nil {
+		if _, err := s.close(ctx, p); err != nil {
 			return "", err
 		}
 		s.say(t, t.Participant, t.State.Lang, "match.stopped", map[string]string{"Name": s.partnerName(ctx, p, t.Participant)})
@@ -184,7 +184,7 @@ func (s *Service) meeting(ctx context.Context, t *bot.Turn, e flow.Effect) (stri
 		if !ok {
 			continue
 		}
-		key := "match:" + p.ID + ":" + side.id
+		key := matchKey(p.ID, side.id)
 		if err := s.st.ScheduleReminder(ctx, store.Reminder{ID: key + ":remind", Due: at.Add(-remindBefore), Starts: at,
 			Channel: channel, Message: message.Outbound{To: address, Participant: side.id, Reply: flow.Reply{Lang: side.lang,
 				Texts: []flow.Message{{ID: "match.reminder", Params: with(when, "Name", side.name)}}}}}); err != nil {
@@ -196,6 +196,32 @@ func (s *Service) meeting(ctx context.Context, t *bot.Turn, e flow.Effect) (stri
 		}
 	}
 	return outcomeOK, nil
+}
+
+// matchKey names what a match schedules for one of its two: the reminder and the
+// follow-up of their meeting, and the tick that introduces them.
+func matchKey(proposal, participant string) string { return "match:" + proposal + ":" + participant }
+
+// close ends p for both and takes back what it scheduled for them (the proposal's
+// and the introduction's ticks, the meeting's reminders and follow-ups), so that
+// nothing of it reaches either afterwards.
+func (s *Service) close(ctx context.Context, p store.Proposal) (bool, error) {
+	ended, err := s.st.EndProposal(ctx, p.ID, store.ProposalEnded)
+	if err != nil {
+		return false, fmt.Errorf("matching: end: %w", err)
+	}
+	for _, who := range []string{p.Newcomer, p.Volunteer} {
+		key := matchKey(p.ID, who)
+		if err := s.st.CancelReminders(ctx, who, key+":remind"); err != nil {
+			return ended, fmt.Errorf("matching: end: %w", err)
+		}
+		for _, id := range []string{key + ":followup", key + ":" + stepIntroduced, proposalKey(p.ID) + ":" + who + ":" + stepProposed} {
+			if err := s.st.TickDone(ctx, store.Tick{ID: id, Participant: who}); err != nil {
+				return ended, fmt.Errorf("matching: end: %w", err)
+			}
+		}
+	}
+	return ended, nil
 }
 
 func with(m map[string]string, k, v string) map[string]string {
@@ -218,7 +244,7 @@ func (s *Service) end(ctx context.Context, t *bot.Turn, e flow.Effect) (string, 
 	if !ok {
 		return outcomeOK, nil
 	}
-	ended, err := s.st.EndProposal(ctx, p.ID, store.ProposalEnded)
+	ended, err := s.close(ctx, p)
 	if err != nil || !ended {
 		return outcomeOK, err
 	}

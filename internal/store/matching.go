@@ -57,7 +57,8 @@ func (s *Store) DeleteProfile(ctx context.Context, id string) (bool, error) {
 // A proposal pairs two participants of the pool until both answer or it expires.
 // Its hash holds the pair, the programme, the answers and when it expires; each of
 // the two points at it in the open hash (one proposal a person), and a pair that
-// was declined or let expire is kept in the declined set, never proposed again.
+// was declined or let expire is kept in the declined set, never proposed again. A
+// proposal that closes is deleted: the reports keep the counts, nobody's ids.
 func (k keys) proposal(id string) string { return k.prefix + "gb:{m}:proposal:" + id }
 func (k keys) proposalSeq() string       { return k.prefix + "gb:{m}:proposal:seq" }
 func (k keys) proposalOpen() string      { return k.prefix + "gb:{m}:open" }
@@ -149,7 +150,7 @@ if ARGV[1] ~= n and ARGV[1] ~= v then return '' end
 redis.call('HSET', KEYS[1], 'a:' .. ARGV[1], ARGV[2])
 local id = string.match(KEYS[1], '[^:]+$')
 if ARGV[2] == 'no' then
-  redis.call('HSET', KEYS[1], 'status', 'declined')
+  redis.call('DEL', KEYS[1])
   redis.call('HDEL', KEYS[2], n, v)
   redis.call('ZREM', KEYS[3], id)
   redis.call('SADD', KEYS[4], n .. '|' .. v)
@@ -179,14 +180,14 @@ func (s *Store) Answer(ctx context.Context, id, participant string, yes bool) (s
 }
 
 // endScript closes a proposal or match for both (expired, or ended by one of
-// them) unless it was closed already; an expired pair is not proposed again.
-// KEYS: proposal, open, expires, declined. ARGV: status, only if open ('1').
+// them) unless it was closed already, and deletes it; the pair is not proposed
+// again. KEYS: proposal, open, expires, declined. ARGV: status, only if open ('1').
 var endScript = redis.NewScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'declined' or status == 'expired' or status == 'ended' then return 0 end
 if ARGV[2] == '1' and status ~= 'open' then return 0 end
 local n, v = redis.call('HGET', KEYS[1], 'newcomer'), redis.call('HGET', KEYS[1], 'volunteer')
-redis.call('HSET', KEYS[1], 'status', ARGV[1])
+redis.call('DEL', KEYS[1])
 if redis.call('HGET', KEYS[2], n) == string.match(KEYS[1], '[^:]+$') then redis.call('HDEL', KEYS[2], n) end
 if redis.call('HGET', KEYS[2], v) == string.match(KEYS[1], '[^:]+$') then redis.call('HDEL', KEYS[2], v) end
 redis.call('ZREM', KEYS[3], string.match(KEYS[1], '[^:]+$'))
@@ -223,6 +224,10 @@ func (s *Store) ExpireProposals(ctx context.Context, now time.Time) ([]Proposal,
 	}
 	var out []Proposal
 	for _, id := range ids {
+		p, err := s.proposalByID(ctx, id) // read first: closing deletes it
+		if err != nil {
+			return out, err
+		}
 		ended, err := s.end(ctx, id, ProposalExpired, true)
 		if err != nil {
 			return out, err
@@ -231,13 +236,31 @@ func (s *Store) ExpireProposals(ctx context.Context, now time.Time) ([]Proposal,
 			s.rdb.ZRem(ctx, s.keys.proposalDue(), id)
 			continue
 		}
-		p, err := s.proposalByID(ctx, id)
-		if err != nil {
-			return out, err
-		}
+		p.Status = ProposalExpired
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// ForgetPairs removes a participant from the pairs declined or let expire, so
+// that "forget me" leaves no id of theirs in the matching slot.
+func (s *Store) ForgetPairs(ctx context.Context, participant string) error {
+	for _, pattern := range []string{participant + "|*", "*|" + participant} {
+		iter := s.rdb.SScan(ctx, s.keys.declined(), 0, pattern, 1000).Iterator()
+		var found []any
+		for iter.Next(ctx) {
+			found = append(found, iter.Val())
+		}
+		if err := iter.Err(); err != nil {
+			return fmt.Errorf("store: forget pairs: %w", err)
+		}
+		if len(found) > 0 {
+			if err := s.rdb.SRem(ctx, s.keys.declined(), found...).Err(); err != nil {
+				return fmt.Errorf("store: forget pairs: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // DeclinedPairs lists the pairs declined or let expire before, as
