@@ -274,7 +274,7 @@ func TestShardsCannotChangeUnderData(t *testing.T) {
 // them and `match --dry-run` has nobody to pair them with yet.
 func TestMatchCommand(t *testing.T) {
 	vars := map[string]string{"REDIS_URL": redisURL(t)}
-	code, out, errOut := runCmd(t, vars, "hi\nbuddy\n1\n1\nNoor\nCentrum\n4\n1\nchess\n1\n", "chat", "--lang", "en")
+	code, out, errOut := runCmd(t, vars, "hi\nbuddy\n1\n1\nNoor\nCentrum\n4\n1\n1\nchess\n1\n", "chat", "--lang", "en")
 	if code != 0 || !strings.Contains(out, "You are on the list") {
 		t.Fatalf("sign-up: exit %d: %s\n%s", code, out, errOut)
 	}
@@ -288,7 +288,7 @@ func TestMatchCommand(t *testing.T) {
 	}
 	// A volunteer for the vetted profession buddy waits for approval.
 	vars2 := map[string]string{"REDIS_URL": vars["REDIS_URL"]}
-	if code, _, e := runCmd(t, vars2, "hi\nbuddy\n2\n4\nSara\n1\n2\n1\nreading\n1\nnurse\n", "chat", "--lang", "en", "--as", "sara"); code != 0 {
+	if code, _, e := runCmd(t, vars2, "hi\nbuddy\n2\n4\nSara\n1\n2\n1\n1\nreading\n1\nnurse\n", "chat", "--lang", "en", "--as", "sara"); code != 0 {
 		t.Fatalf("Sara's sign-up: %s", e)
 	}
 	if code, out, _ := runCmd(t, vars, "", "match", "--vetting"); code != 0 || !strings.Contains(out, "term:sara\tSara\t\tprofession") {

@@ -49,7 +49,7 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 		waitFor(t, "the answer to "+text, func() bool { return len(sentTo(tg, chat)) > n })
 		return sentTo(tg, chat)[n]
 	}
-	for _, line := range []string{"مرحبا", "buddy", "1", "1", "Amal", "Centrum", "4", "2", "football"} {
+	for _, line := range []string{"مرحبا", "buddy", "1", "1", "Amal", "Centrum", "4", "1", "2", "football"} {
 		amal(line)
 	}
 	if got := amal("1"); !strings.Contains(got, "تمت الإضافة إلى القائمة") {

@@ -73,14 +73,14 @@ func TestSignUpAndDryRun(t *testing.T) {
 	sara := person{t, env, message.Telegram, "502", &n}
 
 	// Amal: Arabic, a newcomer, fika, Centrum, weekends, speaks Swedish too.
-	amal.says("مرحبا", "buddy", "1", "1", "Amal", "centrum", "4", "2", "football, music", "1")
+	amal.says("مرحبا", "buddy", "1", "1", "Amal", "centrum", "4", "1", "2", "football, music", "1")
 	if got := amal.step(); got != "main.menu" {
 		t.Fatalf("Amal's sign-up ended at %q, want the menu", got)
 	}
 	// Erik: Swedish, a volunteer, fika, Bregården (Centrum's neighbour), any time.
 	erik.says("hej", "kompis", "2", "1", "Erik", "Bregården", "5", "1", "Football", "1")
 	// Sara: a volunteer for the vetted profession buddy: asked her profession.
-	sara.says("hej", "kompis", "2", "4", "Sara", "hoppa över", "2", "3", "läsning", "1")
+	sara.says("hej", "kompis", "2", "4", "Sara", "hoppa över", "2", "5", "1", "3", "läsning", "1")
 	if got := sara.step(); got != "match.profession" {
 		t.Fatalf("Sara is at %q, want the profession question", got)
 	}
@@ -91,7 +91,8 @@ func TestSignUpAndDryRun(t *testing.T) {
 		!strings.Contains(raw, `"free":"weekends"`) || !strings.Contains(raw, `"interests":["football","music"]`) {
 		t.Fatalf("Amal's profile: %s", raw)
 	}
-	if raw, _ := profile(t, env, sara.id()); !strings.Contains(raw, `"status":"vetting"`) || !strings.Contains(raw, `"profession":"sjuksköterska"`) {
+	if raw, _ := profile(t, env, sara.id()); !strings.Contains(raw, `"free":"afternoons,weekends"`) ||
+		!strings.Contains(raw, `"status":"vetting"`) || !strings.Contains(raw, `"profession":"sjuksköterska"`) {
 		t.Fatalf("Sara's profile: %s", raw)
 	}
 

@@ -3,6 +3,7 @@ package matching
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,7 +30,7 @@ type Profile struct {
 	Programme  string   `json:"programme"`
 	Name       string   `json:"name,omitempty"`
 	Area       string   `json:"area,omitempty"` // as the schedule names it; "": not given or not known
-	Free       string   `json:"free"`           // mornings, afternoons, evenings, weekends or any
+	Free       string   `json:"free"`           // any, or some of mornings, afternoons, evenings, weekends (comma-separated)
 	Languages  []string `json:"langs"`
 	Interests  []string `json:"interests,omitempty"`
 	Profession string   `json:"profession,omitempty"`
@@ -63,9 +64,27 @@ var slots = map[string]match.Slot{
 	"any":        match.WeekdayMorning | match.WeekdayAfternoon | match.WeekdayEvening | match.Weekend,
 }
 
+// free is the free time written as slots ("mornings,weekends"): the slots of the
+// known words, "" for none of them.
+func free(written string) (match.Slot, string) {
+	var s match.Slot
+	var kept []string
+	for _, w := range strings.Split(written, ",") {
+		if slot, ok := slots[w]; ok && !slices.Contains(kept, w) {
+			s |= slot
+			kept = append(kept, w)
+		}
+	}
+	if slices.Contains(kept, "any") {
+		return slots["any"], "any"
+	}
+	return s, strings.Join(kept, ",")
+}
+
 // person is p as the matcher scores it; the participant id is its ID.
 func (p Profile) person(id string) match.Person {
-	return match.Person{ID: id, FirstName: p.Name, Area: p.Area, Interests: p.Interests, Free: slots[p.Free],
+	slot, _ := free(p.Free)
+	return match.Person{ID: id, FirstName: p.Name, Area: p.Area, Interests: p.Interests, Free: slot,
 		Languages: p.Languages, Profession: p.Profession, ChildAges: p.Children, Guests: p.Guests,
 		Restrictions: p.Restrictions}
 }

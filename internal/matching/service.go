@@ -154,8 +154,8 @@ func (s *Service) join(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 	p := Profile{Role: role, Programme: prog.ID, Name: e.Args["name"], Area: areaOf(m, e.Args["area"]),
 		Free: e.Args["free"], Languages: []string{t.State.Lang}, Interests: words(e.Args["interests"]),
 		Profession: e.Args["profession"], Children: ages(e.Args["children"]), Status: Waiting, Joined: t.Now.Unix()}
-	if _, known := slots[p.Free]; !known {
-		p.Free = "any"
+	if _, p.Free = free(p.Free); p.Free == "" {
+		p.Free = "any" // not said: any time rather than never
 	}
 	if also := e.Args["also"]; also != "" && also != "none" && !slices.Contains(p.Languages, also) {
 		p.Languages = append(p.Languages, also)
