@@ -141,6 +141,12 @@ func TestSignUpAndDryRun(t *testing.T) {
 	if got := erik.step(); got != "main.menu" {
 		t.Fatalf("leaving twice ended at %q", got)
 	}
+	// Sara signs up again, for a fika: nothing of her first sign-up is carried over.
+	sara.says("kompis", "2", "1", "Sara", "Ekebo", "5", "1", "1")
+	if raw, _ := profile(t, env, sara.id()); !strings.Contains(raw, `"programme":"fika"`) || strings.Contains(raw, "sjuksköterska") ||
+		strings.Contains(raw, "läsning") || !strings.Contains(raw, `"status":"waiting"`) {
+		t.Fatalf("Sara's second sign-up: %s", raw)
+	}
 	// "forget me" removes Amal's profile with everything else.
 	amal.says("forget me", "1")
 	if _, ok := profile(t, env, amal.id()); ok {
