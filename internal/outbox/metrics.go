@@ -65,36 +65,37 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		messages: NewMessagesCounter(),
 	}
 	var err error
-	if m.messages, err = register(reg, m.messages); err != nil {
+	if m.messages, err = Register(reg, m.messages); err != nil {
 		return nil, err
 	}
-	if m.outcomes, err = register(reg, m.outcomes); err != nil {
+	if m.outcomes, err = Register(reg, m.outcomes); err != nil {
 		return nil, err
 	}
-	if m.latency, err = register(reg, m.latency); err != nil {
+	if m.latency, err = Register(reg, m.latency); err != nil {
 		return nil, err
 	}
-	if m.unacked, err = register(reg, m.unacked); err != nil {
+	if m.unacked, err = Register(reg, m.unacked); err != nil {
 		return nil, err
 	}
-	if m.ackFailed, err = register(reg, m.ackFailed); err != nil {
+	if m.ackFailed, err = Register(reg, m.ackFailed); err != nil {
 		return nil, err
 	}
-	if m.reclaimed, err = register(reg, m.reclaimed); err != nil {
+	if m.reclaimed, err = Register(reg, m.reclaimed); err != nil {
 		return nil, err
 	}
-	if m.lost, err = register(reg, m.lost); err != nil {
+	if m.lost, err = Register(reg, m.lost); err != nil {
 		return nil, err
 	}
-	if m.queued, err = register(reg, m.queued); err != nil {
+	if m.queued, err = Register(reg, m.queued); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// register adds c to reg, or returns the collector already registered under its
-// name (a second dispatcher in the same process shares the series).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+// Register adds c to reg (nil: nowhere), or returns the collector already
+// registered under its name: a second dispatcher or channel adapter in the same
+// process (tests, a restart in-process) shares the series.
+func Register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
 	if reg == nil {
 		return c, nil
 	}
@@ -108,7 +109,7 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 			return existing, nil
 		}
 	}
-	return c, fmt.Errorf("outbox: register metrics: %w", err)
+	return c, fmt.Errorf("register metrics: %w", err)
 }
 
 // Unacked is the gauge of channel's sends the provider accepted whose acknowledgement

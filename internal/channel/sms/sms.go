@@ -18,6 +18,7 @@ import (
 	"github.com/guidebot/guidebot/internal/config"
 	"github.com/guidebot/guidebot/internal/flow"
 	"github.com/guidebot/guidebot/internal/message"
+	"github.com/guidebot/guidebot/internal/outbox"
 )
 
 // Routes the adapter answers, below the public URL Twilio calls.
@@ -164,7 +165,7 @@ func New(cfg config.Twilio, publicURL string, h Handler, st Store, texts Texts, 
 }
 
 func segmentCounter(reg prometheus.Registerer) (*prometheus.CounterVec, error) {
-	c, err := shared(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	c, err := outbox.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "guidebot_sms_segments_total",
 		Help: "SMS segments sent (what Twilio bills), by encoding: GSM-7 or UCS-2.",
 	}, []string{"encoding"}))
@@ -179,30 +180,10 @@ func segmentCounter(reg prometheus.Registerer) (*prometheus.CounterVec, error) {
 
 // truncatedCounter is guidebot_sms_truncated_total: messages cut to SMS_MAX_PARTS.
 func truncatedCounter(reg prometheus.Registerer) (prometheus.Counter, error) {
-	return shared(reg, prometheus.NewCounter(prometheus.CounterOpts{
+	return outbox.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "guidebot_sms_truncated_total",
 		Help: "SMS messages cut to SMS_MAX_PARTS parts (a guide's or a match's long words).",
 	}))
-}
-
-// shared registers c on reg (nil: nowhere), or returns the one registered already:
-// a second adapter on the same registry (tests, a restart in-process) shares the
-// first one's.
-func shared[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	if reg == nil {
-		return c, nil
-	}
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("sms: register metrics: %w", err)
 }
 
 // keywordLangs maps each normalised word of a comma-separated keyword list to the
