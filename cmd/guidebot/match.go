@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/guidebot/guidebot/internal/admin"
 	"github.com/guidebot/guidebot/internal/matching"
 )
 
@@ -22,6 +23,7 @@ func matchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	stats := flags.Bool("stats", false, "count the pool by programme")
 	vetting := flags.Bool("vetting", false, "list the volunteers of vetted programmes waiting for approval")
 	approve := flags.String("approve", "", "approve the volunteer with this participant id")
+	lang := flags.String("lang", "", "the language of the output [DEFAULT_LANGUAGE]")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -39,6 +41,13 @@ func matchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer a.close()
+	if *lang == "" {
+		*lang = a.cfg.DefaultLang
+	}
+	if !a.content.catalog.Has(*lang) {
+		return fmt.Errorf("match: --lang %q: no such locale", *lang)
+	}
+	say := admin.Say(a.content.catalog, *lang)
 	switch {
 	case *vetting:
 		waiting, err := a.matching.Awaiting(ctx)
@@ -57,13 +66,13 @@ func matchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return err
 		}
-		matching.WriteFigures(stdout, figures)
+		matching.WriteFigures(stdout, figures, say)
 		return nil
 	}
 	pairs, err := a.matching.Pairs(ctx)
 	if err != nil {
 		return err
 	}
-	matching.WritePairs(stdout, pairs)
+	matching.WritePairs(stdout, pairs, say)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -113,17 +114,22 @@ func TestSignUpAndDryRun(t *testing.T) {
 			t.Errorf("reasons %v lack %s", pairs[0].Reasons, want)
 		}
 	}
+	say := func(id string, params map[string]string) string {
+		return env.Catalog.Render("en", flow.Message{ID: id, Params: params})
+	}
 	var out bytes.Buffer
-	matching.WritePairs(&out, pairs)
-	if got := out.String(); !strings.HasPrefix(got, "fika: Amal (Centrum) + Erik (Bregården): score") ||
+	matching.WritePairs(&out, pairs, say)
+	if got := out.String(); !strings.HasPrefix(got, "fika: Amal (Centrum) + Erik (Bregården), score") ||
+		!strings.Contains(got, "You both like football.") ||
 		strings.Contains(got, "+46700000001") || strings.Contains(got, "501") {
 		t.Fatalf("dry run: %q", got)
 	}
 	figures, _ := env.Matching.Figures(ctx)
 	out.Reset()
-	matching.WriteFigures(&out, figures)
-	if !strings.Contains(out.String(), "fika                  1          1                  0       0") ||
-		!strings.Contains(out.String(), "profession            0          0                  1       0") {
+	matching.WriteFigures(&out, figures, say)
+	if !regexp.MustCompile(`Awaiting approval\s+Paused`).MatchString(out.String()) ||
+		!regexp.MustCompile(`fika\s+1\s+1\s+0\s+0`).MatchString(out.String()) ||
+		!regexp.MustCompile(`profession\s+0\s+0\s+1\s+0`).MatchString(out.String()) {
 		t.Fatalf("stats:\n%s", out.String())
 	}
 

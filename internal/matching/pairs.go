@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/guidebot/guidebot/internal/match"
 )
@@ -89,38 +91,40 @@ func (s *Service) Pairs(ctx context.Context) ([]Proposal, error) {
 	return out, nil
 }
 
+// Say renders a message in the coordinator's language; admin.Say is one.
+type Say = func(id string, params map[string]string) string
+
 // WritePairs prints proposals for a coordinator: programme, first names, areas,
 // score and why, and no other personal data.
-func WritePairs(w io.Writer, ps []Proposal) {
+func WritePairs(w io.Writer, ps []Proposal, say Say) {
 	if len(ps) == 0 {
-		fmt.Fprintln(w, "No pairs: nobody waiting in a programme has someone to meet there yet.")
+		fmt.Fprintln(w, say("admin.match_none", nil))
 		return
 	}
 	for _, p := range ps {
 		why := make([]string, len(p.Reasons))
 		for i, r := range p.Reasons {
-			why[i] = string(r.Kind)
-			if r.Value != "" {
-				why[i] += " " + r.Value
-			}
+			why[i] = say("match.reason."+string(r.Kind), map[string]string{"Value": r.Value})
 		}
-		fmt.Fprintf(w, "%s: %s (%s) + %s (%s): score %d: %s\n", p.Programme, nameOf(p.Newcomer), areaName(p.Newcomer),
-			nameOf(p.Volunteer), areaName(p.Volunteer), p.Score, strings.Join(why, ", "))
+		fmt.Fprintln(w, say("admin.match_pair", map[string]string{"Programme": p.Programme,
+			"Newcomer": nameOr(p.Newcomer.Name, say), "NewcomerArea": areaOr(p.Newcomer.Area, say),
+			"Volunteer": nameOr(p.Volunteer.Name, say), "VolunteerArea": areaOr(p.Volunteer.Area, say),
+			"Score": strconv.Itoa(p.Score), "Reasons": strings.Join(why, " ")}))
 	}
 }
 
-func nameOf(s Side) string {
-	if s.Name == "" {
-		return "(no name given)"
+func nameOr(name string, say Say) string {
+	if name == "" {
+		return say("admin.no_name", nil)
 	}
-	return s.Name
+	return name
 }
 
-func areaName(s Side) string {
-	if s.Area == "" {
-		return "area not given"
+func areaOr(area string, say Say) string {
+	if area == "" {
+		return say("admin.no_area", nil)
 	}
-	return s.Area
+	return area
 }
 
 // Stats counts the pool by programme: newcomers and volunteers waiting, volunteers
@@ -161,11 +165,14 @@ func (s *Service) Figures(ctx context.Context) ([]Stats, error) {
 }
 
 // WriteFigures prints the pool's counts as a table.
-func WriteFigures(w io.Writer, stats []Stats) {
-	fmt.Fprintf(w, "%-12s %10s %10s %18s %7s\n", "programme", "newcomers", "volunteers", "awaiting approval", "paused")
+func WriteFigures(w io.Writer, stats []Stats, say Say) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", say("admin.programme", nil), say("admin.newcomers", nil),
+		say("admin.volunteers", nil), say("admin.awaiting_approval", nil), say("admin.paused", nil))
 	for _, s := range stats {
-		fmt.Fprintf(w, "%-12s %10d %10d %18d %7d\n", s.Programme, s.Newcomers, s.Volunteers, s.AwaitingApproval, s.PausedCount)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", s.Programme, s.Newcomers, s.Volunteers, s.AwaitingApproval, s.PausedCount)
 	}
+	tw.Flush()
 }
 
 // Awaiting lists the volunteers of vetted programmes who wait for a coordinator's
