@@ -132,24 +132,26 @@ func (s *Service) relay(ctx context.Context, t *bot.Turn, e flow.Effect) (string
 
 // say queues one message to participant in the turn's commit.
 func (s *Service) say(t *bot.Turn, participant, lang, id string, params map[string]string) {
-	channel, address, ok := message.Address(participant)
+	channel, out, ok := outboundTo(participant, lang, id, params)
 	if !ok {
 		return
 	}
-	out := message.Outbound{To: address, Participant: participant,
-		Reply: flow.Reply{Lang: lang, Texts: []flow.Message{{ID: id, Params: params}}}}
 	b, _ := json.Marshal(out) // strings and maps of strings always encode
 	t.Commit.Appends = append(t.Commit.Appends, store.Append{Stream: store.Outbox(channel), Payload: string(b)})
 }
 
 // bringMessage queues one message to participant outside a turn.
 func (s *Service) bringMessage(ctx context.Context, participant, lang, id string, params map[string]string) {
-	channel, address, ok := message.Address(participant)
-	if !ok {
-		return
+	if channel, out, ok := outboundTo(participant, lang, id, params); ok {
+		_ = s.st.Enqueue(ctx, channel, out)
 	}
-	_ = s.st.Enqueue(ctx, channel, message.Outbound{To: address, Participant: participant,
-		Reply: flow.Reply{Lang: lang, Texts: []flow.Message{{ID: id, Params: params}}}})
+}
+
+// outboundTo is message id in lang for participant, on their channel.
+func outboundTo(participant, lang, id string, params map[string]string) (string, message.Outbound, bool) {
+	channel, address, ok := message.Address(participant)
+	return channel, message.Outbound{To: address, Participant: participant,
+		Reply: flow.Reply{Lang: lang, Texts: []flow.Message{{ID: id, Params: params}}}}, ok
 }
 
 // meeting keeps the day, time and place the participant wrote: the other is told,
