@@ -43,6 +43,22 @@ func (w *world) person(channel, address string) person {
 	return person{w.t, w.env, channel, address, &w.n}
 }
 
+// proposedTo is the one of volunteers whom newcomer was proposed to.
+func (w *world) proposedTo(newcomer person, volunteers ...person) person {
+	w.t.Helper()
+	p, ok, err := w.env.Store.OpenProposal(context.Background(), newcomer.id())
+	if err != nil || !ok {
+		w.t.Fatalf("%s has no proposal: %v", newcomer.id(), err)
+	}
+	for _, v := range volunteers {
+		if p.Volunteer == v.id() {
+			return v
+		}
+	}
+	w.t.Fatalf("%s was proposed %s, none of the volunteers expected", newcomer.id(), p.Volunteer)
+	return person{}
+}
+
 // minute runs what the service does each minute: reminders due, ticks due.
 func (w *world) minute() { w.runner.Minute(context.Background()) }
 
@@ -191,14 +207,7 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	w.minute()
 	w.sent(carl)
 	w.sent(anna)
-	p, ok, _ := w.env.Store.OpenProposal(ctx, carl.id())
-	if !ok || (p.Volunteer != anna.id() && p.Volunteer != bo.id()) {
-		t.Fatalf("Carl's proposal: %+v %v", p, ok)
-	}
-	volunteer := anna
-	if p.Volunteer == bo.id() {
-		volunteer = bo
-	}
+	volunteer := w.proposedTo(carl, anna, bo)
 	carl.says("1")
 	volunteer.says("1")
 	w.minute()
@@ -218,14 +227,7 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	dana.says("hello", "buddy", "1", "1", "Dana", "Ekebo", "5", "1", "chess", "1")
 	w.env.Matching.Round(ctx, nil)
 	w.minute()
-	p, ok, _ = w.env.Store.OpenProposal(ctx, dana.id())
-	if !ok {
-		t.Skip("no volunteer left free for Dana")
-	}
-	other := anna
-	if p.Volunteer == bo.id() {
-		other = bo
-	}
+	other := w.proposedTo(dana, anna, bo) // both are free again and speak English
 	dana.says("1")
 	other.says("1")
 	w.minute()
