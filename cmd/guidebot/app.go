@@ -117,7 +117,7 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	// country's services (card.bills.1@FI in Finland).
 	c.catalog = c.catalog.ForCountry(sched.Current().Country)
 	engine, err := flow.New(c.flows, c.catalog, flow.Config{DefaultLang: cfg.DefaultLang, TranscriptDays: cfg.TranscriptDays,
-		Sessions: sched, Zone: programmeZone(sched.Current()), SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply},
+		Sessions: sched, Lists: sched, Zone: programmeZone(sched.Current()), SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply},
 		Fits: map[string]flow.Fits{message.SMS: sms.Fits(c.catalog, sms.PartsBudget)}})
 	if err != nil {
 		return nil, fmt.Errorf("%w (run guidebot check for the full list)", err)
@@ -154,9 +154,10 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 	guides.Register(b)
 	pool := matching.New(st, func() schedule.Matching { return sched.Current().Matching }, matching.Options{
 		ProposalTTL: cfg.MatchProposalTTL, Places: func() []string { return venueNames(sched.Current()) },
-		Coordinators: guidesChat, Lang: cfg.DefaultLang,
+		Coordinators: guidesChat, Lang: cfg.DefaultLang, Texts: c.catalog,
 		Now: time.Now, Zone: programmeZone(sched.Current())})
 	pool.Register(b)
+	pool.RegisterCommands(guides)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
 		bot: b, bookings: bookings, handoff: guides, messages: messages, matching: pool,

@@ -72,7 +72,7 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		for _, p := range c.catalog.CheckCountries(sched.Current().Countries()) {
 			problems = append(problems, p.String())
 		}
-		problems = append(problems, matching.CheckProgrammes(c.flows, sched.Current().Matching)...)
+		problems = append(problems, matching.CheckProgrammes(c.catalog, sched.Current().Matching)...)
 	}
 	var replies []string
 	if sched != nil {
@@ -111,7 +111,7 @@ func replySegments(c content, defaultLang string, sched *schedule.Holder, budget
 	now := time.Now()
 	for _, country := range sched.Current().Countries() {
 		cat := c.catalog.ForCountry(country)
-		engine, err := flow.New(c.flows, cat, flow.Config{DefaultLang: defaultLang, Sessions: sched, Zone: programmeZone(sched.Current()),
+		engine, err := flow.New(c.flows, cat, flow.Config{DefaultLang: defaultLang, Sessions: sched, Lists: sched, Zone: programmeZone(sched.Current()),
 			SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply},
 			Fits:          map[string]flow.Fits{message.SMS: sms.Fits(cat, budget)}})
 		if err != nil {

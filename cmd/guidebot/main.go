@@ -13,7 +13,8 @@ import (
 
 const usage = `usage: guidebot [serve | chat [--lang CODE] | check [--sms] [--strict] | guide invite [--role coordinator] |
                 locales export [--dir DIR] [LANG…] | locales import FILE.csv… |
-                report [--from DATE] [--to DATE] [--format md|csv|json] | match --dry-run|--stats|--vetting|--approve ID]
+                report [--from DATE] [--to DATE] [--format md|csv|json] | match --dry-run|--stats |
+                volunteers [--approve REF]]
 
   serve   run the service (the default)
   chat    talk to the flows in this terminal: one message per line on standard input
@@ -24,8 +25,9 @@ const usage = `usage: guidebot [serve | chat [--lang CODE] | check [--sms] [--st
   report  the programme's figures (reach against the target, sessions, requests for
           a guide, feedback, first-aid cards), no personal data; counts of 1-4 show <5
   match   --dry-run: the pairs the matching pool would propose now, by programme, with
-          scores and reasons (first names and areas only); --stats: the pool's counts;
-          --vetting: volunteers waiting for approval; --approve ID: approve one
+          scores and reasons (first names and areas only); --stats: the pool's counts
+  volunteers  the volunteers of vetted programmes waiting for a coordinator's approval
+          (reference, first name, area); --approve REF: approve one, who is told
   guide   invite: print a one-time code (valid 7 days) that a guide redeems by
           sending /guide CODE to the bot in a private Telegram chat
   health  ask a running service on HTTP_ADDR for /healthz (the Docker HEALTHCHECK)
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = reportCmd(ctx, args, getenv, stdout, stderr)
 	case "match":
 		err = matchCmd(ctx, args, getenv, stdout, stderr)
+	case "volunteers":
+		err = volunteersCmd(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -17,6 +17,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/guidebot/guidebot/internal/config"
+	"github.com/guidebot/guidebot/internal/matching"
 	"github.com/guidebot/guidebot/internal/store/storetest"
 )
 
@@ -87,12 +88,18 @@ func TestCheck(t *testing.T) {
 		!strings.Contains(e, badSchedule+`:2: venue x: unknown time zone "Mars/Olympus"`) {
 		t.Errorf("a bad schedule passed (exit %d):\n%s", code, e)
 	}
-	// A schedule that matches only for a fika: the sign-up offers four programmes more.
+	// A schedule that matches only for a fika passes: the sign-up lists what it has.
+	// A programme without a name in the locales does not.
 	fikaOnly := filepath.Join(t.TempDir(), "schedule.yaml")
 	os.WriteFile(fikaOnly, []byte("venues:\n  - {id: x, name: X, timezone: Europe/Stockholm}\nmatching:\n  programmes: [{id: fika}]\n"), 0o644)
-	if code, _, e := runCmd(t, map[string]string{"SCHEDULE_FILE": fikaOnly}, "", "check"); code == 0 ||
-		!strings.Contains(e, `step match.programme offers "dinner", which the schedule's matching.programmes lacks`) {
-		t.Errorf("a sign-up offering programmes the schedule lacks passed (exit %d):\n%s", code, e)
+	if code, out, e := runCmd(t, map[string]string{"SCHEDULE_FILE": fikaOnly}, "", "check"); code != 0 || !strings.Contains(out, "1 matching programmes") {
+		t.Errorf("a schedule with a fika only (exit %d):\n%s%s", code, out, e)
+	}
+	chess := filepath.Join(t.TempDir(), "schedule.yaml")
+	os.WriteFile(chess, []byte("venues:\n  - {id: x, name: X, timezone: Europe/Stockholm}\nmatching:\n  programmes: [{id: fika}, {id: chess}]\n"), 0o644)
+	if code, _, e := runCmd(t, map[string]string{"SCHEDULE_FILE": chess}, "", "check"); code == 0 ||
+		!strings.Contains(e, `matching programme "chess" has no name (match.programme.chess) in locale ar, en, fa, fi, sv, sw, ti, uk`) {
+		t.Errorf("a programme without a name passed (exit %d):\n%s", code, e)
 	}
 	code, out, _ := runCmd(t, nil, "", "check", "--sms")
 	for _, want := range []string{"ar card.bills.1: UCS-2", "en card.bills.1: GSM-7", "SE ar step cards.list: UCS-2",
@@ -271,10 +278,12 @@ func TestShardsCannotChangeUnderData(t *testing.T) {
 }
 
 // TestMatchCommand: a newcomer signs up in the terminal; `match --stats` counts
-// them and `match --dry-run` has nobody to pair them with yet.
+// them and `match --dry-run` has nobody to pair them with yet; a volunteer of the
+// vetted profession buddy is listed by `volunteers` (by reference, never by id)
+// and approved with `volunteers --approve`.
 func TestMatchCommand(t *testing.T) {
 	vars := map[string]string{"REDIS_URL": redisURL(t)}
-	code, out, errOut := runCmd(t, vars, "hi\nbuddy\n1\n1\nNoor\nCentrum\n4\n1\n1\nchess\n1\n", "chat", "--lang", "en")
+	code, out, errOut := runCmd(t, vars, "hi\nbuddy\n1\n1\n1\nNoor\nCentrum\n4\n1\n1\nchess\n1\n", "chat", "--lang", "en")
 	if code != 0 || !strings.Contains(out, "You are on the list") {
 		t.Fatalf("sign-up: exit %d: %s\n%s", code, out, errOut)
 	}
@@ -287,21 +296,24 @@ func TestMatchCommand(t *testing.T) {
 		t.Fatalf("match --dry-run: exit %d: %s", code, out)
 	}
 	// A volunteer for the vetted profession buddy waits for approval.
-	vars2 := map[string]string{"REDIS_URL": vars["REDIS_URL"]}
-	if code, _, e := runCmd(t, vars2, "hi\nbuddy\n2\n4\nSara\n1\n2\n1\n1\nreading\n1\nnurse\n", "chat", "--lang", "en", "--as", "sara"); code != 0 {
+	if code, _, e := runCmd(t, vars, "hi\nbuddy\n2\n4\n1\nSara\n1\n2\n1\n1\nreading\n1\nnurse\n", "chat", "--lang", "en", "--as", "sara"); code != 0 {
 		t.Fatalf("Sara's sign-up: %s", e)
 	}
-	if code, out, _ := runCmd(t, vars, "", "match", "--vetting"); code != 0 || !strings.Contains(out, "term:sara\tSara\t\tprofession") {
-		t.Fatalf("match --vetting: exit %d: %q", code, out)
+	ref := matching.Ref("term:sara")
+	if code, out, _ := runCmd(t, vars, "", "volunteers", "--lang", "en"); code != 0 || out != ref+": Sara (-), profession\n" {
+		t.Fatalf("volunteers: exit %d: %q", code, out)
 	}
-	if code, _, e := runCmd(t, vars, "", "match", "--approve", "term:sara"); code != 0 {
-		t.Fatalf("match --approve: %s", e)
+	if code, out, e := runCmd(t, vars, "", "volunteers", "--approve", ref); code != 0 || !strings.Contains(out, "Godkänd: Sara.") {
+		t.Fatalf("volunteers --approve: exit %d %q %s", code, out, e)
 	}
 	if code, out, _ := runCmd(t, vars, "", "match", "--stats"); code != 0 || !regexp.MustCompile(`profession\s+0\s+1\s+0\s+0`).MatchString(out) {
 		t.Fatalf("after the approval: %q", out)
 	}
-	if code, _, e := runCmd(t, vars, "", "match", "--approve", "term:sara"); code == 0 || !strings.Contains(e, "nobody waiting") {
+	if code, _, e := runCmd(t, vars, "", "volunteers", "--approve", ref); code == 0 || !strings.Contains(e, "Ingen väntar på godkännande") {
 		t.Fatalf("approving twice: exit %d %q", code, e)
+	}
+	if code, out, _ := runCmd(t, vars, "", "volunteers"); code != 0 || out != "Ingen väntar på godkännande.\n" {
+		t.Fatalf("volunteers when none wait: exit %d %q", code, out)
 	}
 	if code, _, errOut := runCmd(t, vars, "", "match"); code == 0 || !strings.Contains(errOut, "usage") {
 		t.Fatalf("match without a flag: exit %d: %s", code, errOut)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -16,15 +17,20 @@ import (
 // API: an Arabic-speaking newcomer on SMS and a Swedish volunteer on Telegram sign
 // up for a fika; a matching round (every 2 s here) proposes them to each other,
 // each in their language, delivered on the next minute's tick; both accept, and
-// what each writes reaches the other across the channels.
+// what each writes reaches the other across the channels; each sees the other's
+// contact only once both share; a report puts the match on hold and tells the
+// coordinators' chat; STOP by SMS ends it and the volunteer is told at once, and
+// nothing more goes to the number. (The meeting's reminder and follow-up come
+// hours later: TestProposalToMeeting runs them on an injected clock.)
 func TestServeMatchingAcrossChannels(t *testing.T) {
 	bin := buildBinary(t)
 	tg := telegramtest.New(t, token)
 	tw := smstest.NewServer(t, sid, auth)
 	addr := freeAddr(t)
+	coordinators := -rand.Int64N(1e9) - 1
 	public := "http://" + addr
 	startServe(t, bin, addr, map[string]string{
-		"REDIS_URL": redisURL(t), "PUBLIC_URL": public, "MATCH_SCHEDULE": "@every 2s",
+		"REDIS_URL": redisURL(t), "PUBLIC_URL": public, "MATCH_SCHEDULE": "@every 2s", "TELEGRAM_GUIDES_CHAT_ID": fmt.Sprint(coordinators),
 		"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL, "TELEGRAM_WEBHOOK_SECRET": secret,
 		"TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0", "SMS_RATE": "0",
 		"TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth, "TWILIO_FROM": "+46700000000", "TWILIO_API_URL": tw.URL,
@@ -49,13 +55,13 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 		waitFor(t, "the answer to "+text, func() bool { return len(sentTo(tg, chat)) > n })
 		return sentTo(tg, chat)[n]
 	}
-	for _, line := range []string{"مرحبا", "buddy", "1", "1", "Amal", "Centrum", "4", "1", "2", "football"} {
+	for _, line := range []string{"مرحبا", "buddy", "1", "1", "1", "Amal", "Centrum", "4", "1", "2", "1", "football"} {
 		amal(line)
 	}
 	if got := amal("1"); !strings.Contains(got, "تمت الإضافة إلى القائمة") {
 		t.Fatalf("Amal's sign-up ends: %q", got)
 	}
-	for _, line := range []string{"hej", "kompis", "2", "1", "Erik", "Centrum", "5", "1", "football"} {
+	for _, line := range []string{"hej", "kompis", "2", "1", "1", "Erik", "Centrum", "5", "1", "football"} {
 		erik(line)
 	}
 	if got := erik("1"); !strings.Contains(got, "Du står på listan") {
@@ -96,5 +102,52 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 	waitFor(t, "Erik's words by SMS", func() bool { return len(tw.MessagesTo(number)) > m })
 	if got := tw.MessagesTo(number)[m]; !strings.Contains(got, "Erik: Hej Amal! Biblioteket på lördag?") {
 		t.Fatalf("relayed to Amal: %q", got)
+	}
+
+	// Erik shares his contact; it reaches Amal only once she shares hers.
+	erik("2")
+	if got := erik("@erik_k"); !strings.Contains(got, "Amal ser det när hen också delar sitt") {
+		t.Fatalf("Erik's share: %q", got)
+	}
+	if got := strings.Join(tw.MessagesTo(number), "\n"); strings.Contains(got, "@erik_k") {
+		t.Fatalf("Erik's contact reached Amal before she shared: %q", got)
+	}
+	amal("2")
+	amal("0701234567")
+	waitFor(t, "the contacts", func() bool {
+		return strings.Contains(strings.Join(tw.MessagesTo(number), "\n"), "@erik_k") &&
+			strings.Contains(strings.Join(sentTo(tg, chat), "\n"), "Amal delar hur du når hen: 0701234567")
+	})
+
+	// Erik reports a problem: the match is on hold, the coordinators' chat is told.
+	m = len(tw.MessagesTo(number))
+	if got := erik("4"); !strings.Contains(got, "En samordnare tittar på det") {
+		t.Fatalf("Erik's report: %q", got)
+	}
+	waitFor(t, "the coordinators told", func() bool {
+		return strings.Contains(strings.Join(sentTo(tg, coordinators), "\n"), "Ett problem har anmälts i matchning")
+	})
+	waitFor(t, "Amal told of the hold", func() bool { return len(tw.MessagesTo(number)) > m })
+
+	// STOP by SMS: Erik is told at once; nothing but the confirmation goes to Amal.
+	n, m = len(sentTo(tg, chat)), len(tw.MessagesTo(number))
+	form := url.Values{"MessageSid": {"SMstop" + number[1:]}, "AccountSid": {sid}, "From": {number},
+		"To": {"+46700000000"}, "Body": {"STOP"}, "NumMedia": {"0"}}
+	resp, err := http.DefaultClient.Do(smstest.Webhook(public+"/sms/inbound", public+"/sms/inbound", auth, form))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("STOP: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	waitFor(t, "Erik told of the STOP", func() bool { return len(sentTo(tg, chat)) > n })
+	if got := sentTo(tg, chat)[n]; !strings.Contains(got, "Amal får inga fler meddelanden") {
+		t.Fatalf("Erik after Amal's STOP: %q", got)
+	}
+	waitFor(t, "the STOP confirmed", func() bool { return len(tw.MessagesTo(number)) > m })
+	stopped := len(tw.MessagesTo(number))
+	erik("kompis")
+	erik("Hallå?")
+	time.Sleep(time.Second) // what could reach Amal has had time to
+	if got := tw.MessagesTo(number)[stopped:]; len(got) != 0 {
+		t.Fatalf("sent to Amal after STOP: %q", got)
 	}
 }

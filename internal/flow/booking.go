@@ -58,10 +58,10 @@ func (r *run) picks(c *compiled) []pickItem {
 }
 
 // options are what the participant may answer at c: the picks, then those of c's
-// choices whose guard holds.
+// choices whose guard holds, then the items of its list.
 func (r *run) options(c *compiled) []Choice {
 	items := r.picks(c)
-	out := make([]Choice, 0, len(items)+len(c.choices))
+	out := make([]Choice, 0, len(items)+len(c.choices)+1)
 	switch {
 	case len(items) == 1 && c.Pick.LabelOne != "":
 		out = append(out, Choice{ID: pickPrefix + "1", Label: c.Pick.LabelOne})
@@ -77,7 +77,7 @@ func (r *run) options(c *compiled) []Choice {
 			out = append(out, ch)
 		}
 	}
-	return out
+	return append(out, itemChoices(r.listed(c))...)
 }
 
 // chooseByID takes the option with id: a pick ("pick2") or one of the step's
@@ -91,6 +91,11 @@ func (r *run) chooseByID(c *compiled, id string) (ok bool, err error) {
 	for i, ch := range c.Choose {
 		if ch.ID == id {
 			return true, r.choose(c, i)
+		}
+	}
+	if items := r.listed(c); len(items) > 0 {
+		if i := itemByButton(items, id); i >= 0 {
+			return true, r.chooseItem(c, items, i)
 		}
 	}
 	return false, nil

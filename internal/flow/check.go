@@ -178,7 +178,13 @@ func (c *checker) step(f *Flow, name string, st *Step) {
 			}
 		}
 	}
-	waits := len(st.Choose) > 0 || st.Ask != nil || st.Pick != nil
+	waits := len(st.Choose) > 0 || st.Ask != nil || st.Pick != nil || st.List != nil
+	if st.List != nil {
+		if st.List.From == "" || st.List.Goto == "" || st.List.Save == "" {
+			fail("list needs a from, a save and a goto")
+		}
+		c.target(at, f, st.List.Goto)
+	}
 	if st.Pick != nil {
 		if st.Pick.Goto == "" || st.Pick.Save == "" {
 			fail("pick needs a save and a goto")
@@ -310,7 +316,7 @@ func (c *checker) reachable() {
 		at, hops := k, 0
 		for hops = 0; hops <= len(c.steps); hops++ {
 			s := c.steps[at]
-			if s == nil || len(s.Choose) > 0 || s.Ask != nil || s.Pick != nil || len(s.Await) > 0 || s.End || s.Goto == "" || hasStart(s) {
+			if s == nil || len(s.Choose) > 0 || s.Ask != nil || s.Pick != nil || s.List != nil || len(s.Await) > 0 || s.End || s.Goto == "" || hasStart(s) {
 				break
 			}
 			at = resolve(c.where[at], s.Goto)

@@ -59,6 +59,23 @@ type Config struct {
 	// do not fit shows as many as do and "more". A channel not named shows them all
 	// (Telegram's buttons).
 	Fits map[string]Fits
+	// Lists gives the lists a step may offer (`list: {from: areas}`); nil: every
+	// list is empty. The schedule is one.
+	Lists Lister
+}
+
+// Lister gives a list by name, as a coordinator keeps it now; nil for a list it
+// does not keep.
+type Lister interface {
+	List(name string) []ListItem
+}
+
+// ListItem is one item of a list: ID is what choosing it saves; Label is a message
+// id rendered with Params (list.name shows the Name param as it is: a place's name).
+type ListItem struct {
+	ID     string
+	Label  string
+	Params map[string]string
 }
 
 // SessionLister lists the next guidance sessions where a participant's language is
@@ -477,6 +494,11 @@ func (r *run) text(cur *compiled, raw string) error {
 			return r.choose(cur, i)
 		}
 	}
+	if items := r.listed(cur); len(items) > 0 {
+		if i := r.matchItem(items, t); i >= 0 {
+			return r.chooseItem(cur, items, i)
+		}
+	}
 	if cur.Ask != nil {
 		value, ok := e.validate(cur.Ask.Validate, trimmed)
 		if ok {
@@ -608,7 +630,7 @@ func (r *run) enter(key string) error {
 			r.reply.Options, r.reply.Step = nil, ""
 			return nil
 		}
-		if len(c.Choose) > 0 || c.Ask != nil || c.Pick != nil {
+		if len(c.Choose) > 0 || c.Ask != nil || c.Pick != nil || c.List != nil {
 			r.wait(c)
 			if c.Timeout > 0 {
 				r.s.Deadline = r.now.Add(time.Duration(c.Timeout)).Unix()
@@ -652,7 +674,7 @@ func (r *run) sayStep(s Say) {
 		r.showBooking(r.expand(s.Params["key"]))
 		return
 	}
-	m := Message{ID: s.ID}
+	m := Message{ID: r.expand(s.ID)} // match.reason.$why: the kind of reason found
 	if len(s.Params) > 0 {
 		m.Params = make(map[string]string, len(s.Params))
 		for k, v := range s.Params {

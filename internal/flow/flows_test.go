@@ -238,7 +238,7 @@ func TestWalkEveryStep(t *testing.T) {
 	// One a page, so the bookings held need "more" (a channel without a name is
 	// this walk's).
 	eng, err := flow.New(w.flows, w.cat, flow.Config{DefaultLang: "sv", Sessions: fakeSessions{bookable, &asked},
-		SessionsShown: map[string]int{"": 1}})
+		SessionsShown: map[string]int{"": 1}, Lists: fakeLists{"areas": places("Centrum"), "programmes": places("fika")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,13 +323,25 @@ func TestWalkEveryStep(t *testing.T) {
 						queue = append(queue, visit{after, len(r.Options)})
 					}
 				}
-				for _, outcome := range append(slices.Sorted(maps.Keys(ast.Await)), "unexpected") {
-					after, r, _ := step(t, eng, next, flow.Input{Kind: flow.Result, Option: outcome})
-					transitions++
-					markSaid(r)
-					reached[next.Step] = true
-					queue = append(queue, visit{after, len(r.Options)})
+				// An outcome may lead to another step that awaits one (the sign-up's
+				// questions, then joining): each of its outcomes too.
+				var outcomes func(at flow.State, depth int)
+				outcomes = func(at flow.State, depth int) {
+					ast := w.steps[at.Step]
+					reached[at.Step] = true
+					for _, outcome := range append(slices.Sorted(maps.Keys(ast.Await)), "unexpected") {
+						after, r, _ := step(t, eng, at, flow.Input{Kind: flow.Result, Option: outcome})
+						transitions++
+						markSaid(r)
+						if nst := w.steps[after.Step]; nst != nil && len(nst.Await) > 0 && depth < 3 && !expanded[after.Step+"?"] {
+							expanded[after.Step+"?"] = true
+							outcomes(after, depth+1)
+							continue
+						}
+						queue = append(queue, visit{after, len(r.Options)})
+					}
 				}
+				outcomes(next, 0)
 				continue
 			}
 			nst := w.steps[next.Step]

@@ -81,7 +81,7 @@ func sortedKeys(m map[string]*flow.Step) []string {
 }
 
 // waits reports whether a step waits for input.
-func waits(st *flow.Step) bool { return len(st.Choose) > 0 || st.Ask != nil }
+func waits(st *flow.Step) bool { return len(st.Choose) > 0 || st.Ask != nil || st.List != nil }
 
 func text(s string) flow.Input { return flow.Input{Kind: flow.Text, Text: s} }
 

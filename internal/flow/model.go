@@ -45,6 +45,9 @@ type Step struct {
 	// Pick offers the sessions or bookings the step just showed as options before
 	// Choose, one each: choosing one saves its key and goes to Pick.Goto.
 	Pick *Pick `yaml:"pick"`
+	// List offers the items of a list the service keeps (Config.Lists: the
+	// schedule's areas, its matching programmes) after Choose, one each.
+	List *List `yaml:"list"`
 	// Await maps each outcome of the effect this step's actions start (a booking:
 	// ok, full, …) to the step it leads to; any other outcome goes to Goto.
 	Await map[string]string `yaml:"await"`
@@ -113,6 +116,14 @@ type Pick struct {
 	Goto     string `yaml:"goto"`
 }
 
+// List names the list a step offers; choosing an item saves its id in Save and
+// goes to Goto. A list the service does not keep offers nothing.
+type List struct {
+	From string `yaml:"from"`
+	Save string `yaml:"save"`
+	Goto string `yaml:"goto"`
+}
+
 // Ask waits for free text, checks it with Validate and saves it in a variable.
 type Ask struct {
 	Validate string `yaml:"validate"`
@@ -138,7 +149,7 @@ var actionKinds = map[string]bool{
 	"plan_remove": true, "count": true,
 	"match_question": true, "match_join": true, "match_pause": true, "match_leave": true,
 	"match_status": true, "match_answer": true, "match_relay": true, "match_meeting": true,
-	"match_end": true, "match_feedback": true,
+	"match_end": true, "match_feedback": true, "match_share": true,
 }
 
 // UnmarshalYAML reads a one-key map: {kind: scalar} or {kind: {k: v}}.

@@ -187,6 +187,9 @@ func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound
 		case strings.HasPrefix(step, planStep):
 			return s.plan(ctx, g, strings.TrimPrefix(step, planStep), in.Input.Option, now)
 		}
+		if handled, err := s.command(ctx, g, in.Input.Step, in.Input.Option); handled {
+			return err
+		}
 		return s.say(ctx, g, "", nil, flow.Message{ID: "common.expired"})
 	case flow.Text:
 		cmd, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(in.Input.Text)), " ")
@@ -220,6 +223,10 @@ func (s *Service) console(ctx context.Context, g store.Guide, in message.Inbound
 			return s.coordinate(ctx, g, cmd, strings.TrimSpace(arg), now)
 		case "/help", "/start":
 			return s.say(ctx, g, "", nil, flow.Message{ID: "guide.help"})
+		}
+		_, arg, _ := strings.Cut(strings.TrimSpace(in.Input.Text), " ")
+		if handled, err := s.command(ctx, g, cmd, strings.TrimSpace(arg)); handled {
+			return err
 		}
 		return s.answer(ctx, g, in)
 	}

@@ -186,9 +186,23 @@ func trackKey(id string) string { return "ticket:" + id }
 // guidesChatID names the guides' chat in the outbox, apart from any participant.
 const guidesChatID = "guides"
 
-// OptedOut ends the request of a participant who sent STOP: nothing more reaches
-// them, so their guide is told and the request closes.
+// OptedOut ends what was under way for a participant who sent STOP: nothing more
+// reaches them, so their request for a guide closes (the guide is told), and so
+// does whatever else registered with HandleOptOut.
 func (s *Service) OptedOut(ctx context.Context, participant string) error {
+	if err := s.stopTicket(ctx, participant); err != nil {
+		return err
+	}
+	for _, fn := range s.optOuts {
+		if err := fn(ctx, participant); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stopTicket closes the participant's request for a guide, telling the guide.
+func (s *Service) stopTicket(ctx context.Context, participant string) error {
 	rec, err := s.st.Load(ctx, participant, "")
 	if err != nil || rec.State.Handoff == "" {
 		return err

@@ -104,6 +104,11 @@ type Service struct {
 	opt   Options
 	m     *metrics
 
+	// commands are the coordinators' commands other parts of guidebot carry out.
+	commands map[string]CoordinatorCommand
+	// optOuts run when a participant opts out.
+	optOuts []func(ctx context.Context, participant string) error
+
 	mu     sync.Mutex
 	guides map[string]store.Guide // by chat
 	loaded time.Time

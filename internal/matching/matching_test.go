@@ -73,28 +73,35 @@ func TestSignUpAndDryRun(t *testing.T) {
 	erik := person{t, env, message.Telegram, "501", &n}
 	sara := person{t, env, message.Telegram, "502", &n}
 
-	// Amal: Arabic, a newcomer, fika, Centrum, weekends, speaks Swedish too.
-	amal.says("مرحبا", "buddy", "1", "1", "Amal", "centrum", "4", "1", "2", "football, music", "1")
+	// Amal: Arabic, a newcomer, fika, Centrum (typed: the list has it), weekends,
+	// speaks Swedish and English too.
+	amal.says("مرحبا", "buddy", "1", "1", "1", "Amal", "centrum", "4", "1", "2", "3", "1", "football, music", "1")
 	if got := amal.step(); got != "main.menu" {
 		t.Fatalf("Amal's sign-up ended at %q, want the menu", got)
 	}
-	// Erik: Swedish, a volunteer, fika, Bregården (Centrum's neighbour), any time.
-	erik.says("hej", "kompis", "2", "1", "Erik", "Bregården", "5", "1", "Football", "1")
-	// Sara: a volunteer for the vetted profession buddy: asked her profession.
-	sara.says("hej", "kompis", "2", "4", "Sara", "hoppa över", "2", "5", "1", "3", "läsning", "1")
+	// Erik: Swedish, a volunteer, fika, Bregården (Centrum's neighbour: the second
+	// of the list, after Skip), any time, no other language.
+	erik.says("hej", "kompis", "2", "1", "1", "Erik", "3", "5", "1", "Football", "1")
+	// Sara: a volunteer for the vetted profession buddy and a fika: asked her
+	// profession, and waits for approval for the profession buddy only.
+	sara.says("hej", "kompis", "2", "4", "2", "1", "Sara", "hoppa över", "2", "5", "1", "3", "1", "läsning", "1")
 	if got := sara.step(); got != "match.profession" {
 		t.Fatalf("Sara is at %q, want the profession question", got)
 	}
 	sara.says("sjuksköterska")
 
 	raw, ok := profile(t, env, amal.id())
-	if !ok || !strings.Contains(raw, `"langs":["ar","sv"]`) || !strings.Contains(raw, `"area":"Centrum"`) ||
+	if !ok || !strings.Contains(raw, `"langs":["ar","sv","en"]`) || !strings.Contains(raw, `"area":"Centrum"`) ||
 		!strings.Contains(raw, `"free":"weekends"`) || !strings.Contains(raw, `"interests":["football","music"]`) {
 		t.Fatalf("Amal's profile: %s", raw)
 	}
 	if raw, _ := profile(t, env, sara.id()); !strings.Contains(raw, `"free":"afternoons,weekends"`) ||
-		!strings.Contains(raw, `"status":"vetting"`) || !strings.Contains(raw, `"profession":"sjuksköterska"`) {
+		!strings.Contains(raw, `"programmes":["profession","fika"]`) || strings.Contains(raw, `"approved"`) ||
+		!strings.Contains(raw, `"profession":"sjuksköterska"`) {
 		t.Fatalf("Sara's profile: %s", raw)
+	}
+	if raw, _ := profile(t, env, erik.id()); !strings.Contains(raw, `"area":"Bregården"`) || !strings.Contains(raw, `"langs":["sv"]`) {
+		t.Fatalf("Erik's profile: %s", raw)
 	}
 
 	ctx := context.Background()
@@ -102,6 +109,8 @@ func TestSignUpAndDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Sara shares no time with Amal (afternoons and weekends against weekends: she
+	// does), but Erik is nearer and shares football: the pool gives Amal to Erik.
 	if len(pairs) != 1 || pairs[0].Newcomer.ID != amal.id() || pairs[0].Volunteer.ID != erik.id() || pairs[0].Programme != "fika" {
 		t.Fatalf("pairs %+v, want Amal and Erik for a fika", pairs)
 	}
@@ -128,14 +137,14 @@ func TestSignUpAndDryRun(t *testing.T) {
 	out.Reset()
 	matching.WriteFigures(&out, figures, say)
 	if !regexp.MustCompile(`Awaiting approval\s+Paused`).MatchString(out.String()) ||
-		!regexp.MustCompile(`fika\s+1\s+1\s+0\s+0`).MatchString(out.String()) ||
+		!regexp.MustCompile(`fika\s+1\s+2\s+0\s+0`).MatchString(out.String()) ||
 		!regexp.MustCompile(`profession\s+0\s+0\s+1\s+0`).MatchString(out.String()) {
 		t.Fatalf("stats:\n%s", out.String())
 	}
 
-	// Paused, Erik is proposed to nobody; "kompis" signs him up again.
+	// Paused, Erik is proposed to nobody: Sara, in the fika too, is.
 	erik.says("paus")
-	if pairs, _ := env.Matching.Pairs(ctx); len(pairs) != 0 {
+	if pairs, _ := env.Matching.Pairs(ctx); len(pairs) != 1 || pairs[0].Volunteer.ID != sara.id() {
 		t.Fatalf("pairs with Erik paused: %+v", pairs)
 	}
 	// Leaving removes the profile; leaving again says there is none.
@@ -148,8 +157,8 @@ func TestSignUpAndDryRun(t *testing.T) {
 		t.Fatalf("leaving twice ended at %q", got)
 	}
 	// Sara signs up again, for a fika: nothing of her first sign-up is carried over.
-	sara.says("kompis", "2", "1", "Sara", "Ekebo", "5", "1", "1")
-	if raw, _ := profile(t, env, sara.id()); !strings.Contains(raw, `"programme":"fika"`) || strings.Contains(raw, "sjuksköterska") ||
+	sara.says("kompis", "2", "1", "1", "Sara", "Ekebo", "5", "1", "1")
+	if raw, _ := profile(t, env, sara.id()); !strings.Contains(raw, `"programmes":["fika"]`) || strings.Contains(raw, "sjuksköterska") ||
 		strings.Contains(raw, "läsning") || !strings.Contains(raw, `"status":"waiting"`) {
 		t.Fatalf("Sara's second sign-up: %s", raw)
 	}
@@ -160,17 +169,15 @@ func TestSignUpAndDryRun(t *testing.T) {
 	}
 }
 
-// TestCheckProgrammes: the sign-up's programme options and the schedule's
-// programmes must be the same.
+// TestCheckProgrammes: a programme of the schedule needs a name in every locale.
 func TestCheckProgrammes(t *testing.T) {
-	flows := []*flow.Flow{{Name: "match", Steps: map[string]*flow.Step{
-		"programme": {Choose: []flow.Option{{ID: "fika"}, {ID: "chess"}}}}}}
-	m := schedule.Matching{Programmes: []*schedule.MatchProgramme{{ID: "fika", Line: 3}, {ID: "dinner", Line: 4}}}
-	got := matching.CheckProgrammes(flows, m)
-	if len(got) != 2 || !strings.Contains(got[0], `offers "chess"`) || !strings.Contains(got[1], `"dinner" is not offered`) {
+	env := bottest.New(t, time.Now)
+	m := schedule.Matching{Programmes: []*schedule.MatchProgramme{{ID: "fika", Line: 3}, {ID: "chess", Line: 4}}}
+	got := matching.CheckProgrammes(env.Catalog, m)
+	if len(got) != 1 || !strings.Contains(got[0], `line 4: matching programme "chess" has no name (match.programme.chess) in locale ar, en,`) {
 		t.Fatalf("problems %q", got)
 	}
-	if got := matching.CheckProgrammes(flows, schedule.Matching{}); got != nil {
+	if got := matching.CheckProgrammes(env.Catalog, schedule.Matching{}); got != nil {
 		t.Fatalf("a schedule that matches nobody: %q", got)
 	}
 }
@@ -181,7 +188,7 @@ func TestDinnerAsksGuestsAndFood(t *testing.T) {
 	env := bottest.New(t, func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) })
 	n := 0
 	lena := person{t, env, message.Telegram, "701", &n}
-	lena.says("hej", "kompis", "2", "5", "Lena", "Ekebo", "5", "1", "3", "1") // cooking, from the list
+	lena.says("hej", "kompis", "2", "5", "1", "Lena", "Ekebo", "5", "1", "3", "1") // cooking, from the list
 	if got := lena.step(); got != "match.guests" {
 		t.Fatalf("after the interests: %q, want the guests", got)
 	}
@@ -192,7 +199,7 @@ func TestDinnerAsksGuestsAndFood(t *testing.T) {
 	lena.says("4", "fläskkött, nötter")
 	raw, ok := profile(t, env, lena.id())
 	if !ok || !strings.Contains(raw, `"guests":4`) || !strings.Contains(raw, `"interests":["cooking"]`) || !strings.Contains(raw, `"diet":["fläskkött","nötter"]`) ||
-		!strings.Contains(raw, `"programme":"dinner"`) {
+		!strings.Contains(raw, `"programmes":["dinner"]`) {
 		t.Fatalf("Lena's profile: %s", raw)
 	}
 }

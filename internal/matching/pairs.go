@@ -2,6 +2,8 @@ package matching
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +48,9 @@ func (s *Service) pool(ctx context.Context) (map[string]Profile, error) {
 
 // Pairs assigns each programme's free newcomers and volunteers as a whole, so
 // that the programme's total score is as high as it can be found (internal/match):
-// not those with a proposal or a match open, nor a pair declined before.
+// not those with a proposal or a match open, nor a pair declined before. Someone
+// in several programmes is paired in the first of them (the schedule's order)
+// that has someone for them: one proposal at a time.
 func (s *Service) Pairs(ctx context.Context) ([]Proposal, error) {
 	profiles, err := s.pool(ctx)
 	if err != nil {
@@ -72,7 +76,7 @@ func (s *Service) Pairs(ctx context.Context) ([]Proposal, error) {
 		pool := match.Pool{Excluded: func(n, v string) bool { return declined[n+"|"+v] }}
 		for _, id := range ids {
 			p := profiles[id]
-			if p.Programme != prog.ID || p.Status != Waiting || engaged[id] != "" {
+			if !p.in(prog) || engaged[id] != "" {
 				continue
 			}
 			if p.Role == Newcomer {
@@ -84,6 +88,7 @@ func (s *Service) Pairs(ctx context.Context) ([]Proposal, error) {
 		mp := match.Programme{Name: prog.ID, Fields: prog.Fields, Meeting: prog.Meeting}
 		for _, pair := range match.Assign(mp, near, pool) {
 			n, v := pool.Newcomers[pair.Newcomer], pool.Volunteers[pair.Volunteer]
+			engaged[n.ID], engaged[v.ID] = prog.ID, prog.ID
 			out = append(out, Proposal{Programme: prog.ID, Score: pair.Score, Reasons: pair.Reasons,
 				Newcomer: Side{n.ID, n.FirstName, n.Area}, Volunteer: Side{v.ID, v.FirstName, v.Area}})
 		}
@@ -135,7 +140,8 @@ type Stats struct {
 	AwaitingApproval, PausedCount int
 }
 
-// Figures counts the pool, one line a programme of the schedule.
+// Figures counts the pool, one line a programme of the schedule; someone in two
+// programmes counts in both.
 func (s *Service) Figures(ctx context.Context) ([]Stats, error) {
 	profiles, err := s.pool(ctx)
 	if err != nil {
@@ -145,13 +151,11 @@ func (s *Service) Figures(ctx context.Context) ([]Stats, error) {
 	for _, prog := range s.matching().Programmes {
 		st := Stats{Programme: prog.ID}
 		for _, p := range profiles {
-			if p.Programme != prog.ID {
-				continue
-			}
 			switch {
+			case !slices.Contains(p.Programmes, prog.ID):
 			case p.Status == Paused:
 				st.PausedCount++
-			case p.Status == Vetting:
+			case p.awaiting(prog):
 				st.AwaitingApproval++
 			case p.Role == Newcomer:
 				st.Newcomers++
@@ -175,37 +179,74 @@ func WriteFigures(w io.Writer, stats []Stats, say Say) {
 	tw.Flush()
 }
 
+// Candidate is a volunteer waiting for a coordinator's approval, as the
+// coordinator sees them: by a reference to approve them with (never their phone
+// number or chat), first name, area and the vetted programmes they wait for.
+type Candidate struct {
+	Ref, Name, Area string
+	Programmes      []string
+}
+
+// Ref is the reference a coordinator approves a volunteer by: a digest of the
+// participant id, so no phone number is shown, and the same wherever it is shown.
+func Ref(participant string) string {
+	sum := sha256.Sum256([]byte(participant))
+	return hex.EncodeToString(sum[:refBytes])
+}
+
+// refBytes is how much of the digest a reference keeps: 10 hex digits, short to
+// type and far too many for two volunteers to share by chance.
+const refBytes = 5
+
 // Awaiting lists the volunteers of vetted programmes who wait for a coordinator's
-// approval, by participant id (which a coordinator approves them by), first name,
-// area and programme.
-func (s *Service) Awaiting(ctx context.Context) ([]Proposal, error) {
+// approval, by reference.
+func (s *Service) Awaiting(ctx context.Context) ([]Candidate, error) {
 	profiles, err := s.pool(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []Proposal
+	var out []Candidate
 	for id, p := range profiles {
-		if p.Status == Vetting {
-			out = append(out, Proposal{Programme: p.Programme, Volunteer: Side{ID: id, Name: p.Name, Area: p.Area}})
+		if v, ok := s.awaiting(id, p); ok {
+			out = append(out, v)
 		}
 	}
-	slices.SortFunc(out, func(a, b Proposal) int { return strings.Compare(a.Volunteer.ID, b.Volunteer.ID) })
+	slices.SortFunc(out, func(a, b Candidate) int { return strings.Compare(a.Ref, b.Ref) })
 	return out, nil
 }
 
-// ErrNotAwaiting means the participant is no volunteer waiting for approval.
-var ErrNotAwaiting = errors.New("matching: nobody waiting for approval with that id")
+// awaiting is participant id as a volunteer waiting for approval, if they are one.
+func (s *Service) awaiting(id string, p Profile) (Candidate, bool) {
+	v := Candidate{Ref: Ref(id), Name: p.Name, Area: p.Area}
+	for _, prog := range s.matching().Programmes {
+		if p.awaiting(prog) {
+			v.Programmes = append(v.Programmes, prog.ID)
+		}
+	}
+	return v, len(v.Programmes) > 0
+}
 
-// Approve puts a vetted programme's volunteer in the pool and tells them so.
-func (s *Service) Approve(ctx context.Context, id string) error {
-	p, ok := s.profile(ctx, id)
-	if !ok || p.Status != Vetting {
-		return ErrNotAwaiting
+// ErrNotAwaiting means no volunteer waiting for approval has that reference.
+var ErrNotAwaiting = errors.New("matching: nobody waiting for approval with that reference")
+
+// Approve lets the volunteer with reference ref be matched in the vetted
+// programmes they chose, and tells them so; it returns their first name.
+func (s *Service) Approve(ctx context.Context, ref string) (string, error) {
+	profiles, err := s.pool(ctx)
+	if err != nil {
+		return "", err
 	}
-	p.Status = Waiting
-	if err := s.st.SaveProfile(ctx, id, p.encode()); err != nil {
-		return fmt.Errorf("matching: approve: %w", err)
+	ref = strings.ToLower(strings.TrimSpace(ref))
+	for id, p := range profiles {
+		if _, ok := s.awaiting(id, p); !ok || Ref(id) != ref {
+			continue
+		}
+		p.Approved = true
+		if err := s.st.SaveProfile(ctx, id, p.encode()); err != nil {
+			return "", fmt.Errorf("matching: approve: %w", err)
+		}
+		s.bringMessage(ctx, id, p.lang(), "match.approved", nil)
+		return p.Name, nil
 	}
-	s.bringMessage(ctx, id, p.lang(), "match.joined", nil)
-	return nil
+	return "", ErrNotAwaiting
 }

@@ -20,14 +20,16 @@ const (
 // The states of a profile in the pool.
 const (
 	Waiting = "waiting" // in the pool
-	Vetting = "vetting" // a volunteer of a vetted programme, not yet approved
 	Paused  = "paused"
 )
 
 // Profile is what a participant told the sign-up: the pool holds it as JSON.
 type Profile struct {
 	Role       string   `json:"role"`
-	Programme  string   `json:"programme"`
+	Programmes []string `json:"programmes"`
+	// Approved: a coordinator has checked this volunteer, who may now be matched
+	// in the vetted programmes too.
+	Approved   bool     `json:"approved,omitempty"`
 	Name       string   `json:"name,omitempty"`
 	Area       string   `json:"area,omitempty"` // as the schedule names it; "": not given or not known
 	Free       string   `json:"free"`           // any, or some of mornings, afternoons, evenings, weekends (comma-separated)
@@ -48,6 +50,17 @@ func decode(raw string) (Profile, error) {
 		return p, fmt.Errorf("matching: profile: %w", err)
 	}
 	return p, nil
+}
+
+// in says whether p may be matched in prog now: signed up for it, waiting, and,
+// as a volunteer of a vetted programme, approved.
+func (p Profile) in(prog *schedule.MatchProgramme) bool {
+	return p.Status == Waiting && slices.Contains(p.Programmes, prog.ID) && !p.awaiting(prog)
+}
+
+// awaiting says whether p waits for a coordinator's approval to be matched in prog.
+func (p Profile) awaiting(prog *schedule.MatchProgramme) bool {
+	return prog.Vetted && p.Role == Volunteer && !p.Approved && slices.Contains(p.Programmes, prog.ID)
 }
 
 func (p Profile) encode() string {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -28,6 +29,9 @@ type Store interface {
 	OpenProposal(ctx context.Context, participant string) (store.Proposal, bool, error)
 	Answer(ctx context.Context, id, participant string, yes bool) (string, error)
 	EndProposal(ctx context.Context, id, status string) (bool, error)
+	MoveProposal(ctx context.Context, id, from, to string) (bool, error)
+	ProposalByID(ctx context.Context, id string) (store.Proposal, bool, error)
+	Share(ctx context.Context, id, participant, contact string) (store.Proposal, bool, error)
 	ExpireProposals(ctx context.Context, now time.Time) ([]store.Proposal, error)
 	Engaged(ctx context.Context) (map[string]string, error)
 	DeclinedPairs(ctx context.Context) (map[string]bool, error)
@@ -53,6 +57,14 @@ type Options struct {
 	// guides' chat, TELEGRAM_GUIDES_CHAT_ID), in Lang; "": nobody is told.
 	Coordinators string
 	Lang         string
+	// Texts are the locales, for an interest's name in a proposal's reasons
+	// (match.interest.<id>); nil: the id is shown.
+	Texts Texts
+}
+
+// Texts is what the service reads of the locales.
+type Texts interface {
+	Message(lang, id string) (string, bool)
 }
 
 // DefaultProposalTTL is how long a proposal waits for both answers.
@@ -108,6 +120,7 @@ func (s *Service) Register(b *bot.Bot) {
 	b.HandleEffect("match_meeting", s.meeting)
 	b.HandleEffect("match_end", s.end)
 	b.HandleEffect("match_feedback", s.feedback)
+	b.HandleEffect("match_share", s.share)
 	forget := b.Effect("forget")
 	b.HandleEffect("forget", func(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
 		if _, err := s.end(ctx, t, flow.Effect{Args: map[string]string{"arg": store.ProposalEnded}}); err != nil {
@@ -126,51 +139,72 @@ func (s *Service) Register(b *bot.Bot) {
 	})
 }
 
-// question is the one more question the programme asks, by the first of its
-// fields that has one; "" asks none.
+// The questions the sign-up asks for a programme's fields, in the order it asks them.
+var questions = []string{"profession", "children", "guests"}
+
+// question is the next question the chosen programmes need that the sign-up has
+// not asked yet; "" when none is left.
 func (s *Service) question(_ context.Context, _ *bot.Turn, e flow.Effect) (string, error) {
-	p, ok := s.matching().Programme(e.Args["arg"])
-	if !ok {
-		return "", nil
-	}
-	for _, f := range p.Fields {
-		switch f {
-		case "profession", "children", "guests":
-			return f, nil
+	m := s.matching()
+	asked := strings.Split(e.Args["asked"], ",")
+	for _, q := range questions {
+		if slices.Contains(asked, q) {
+			continue
+		}
+		for _, id := range strings.Split(e.Args["programmes"], ",") {
+			if p, ok := m.Programme(id); ok && slices.Contains(p.Fields, q) {
+				return q, nil
+			}
 		}
 	}
 	return "", nil
 }
 
-// join puts the participant's answers in the pool: waiting, or, as a volunteer of
-// a vetted programme, waiting for a coordinator's approval.
+// join puts the participant's answers in the pool of each programme chosen, and
+// says whether a coordinator must approve them first (a volunteer of a vetted
+// programme), or that no programme chosen is offered (any more).
 func (s *Service) join(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
 	m := s.matching()
-	prog, ok := m.Programme(e.Args["programme"])
 	role := e.Args["role"]
-	if !ok || (role != Newcomer && role != Volunteer) {
+	var progs []*schedule.MatchProgramme
+	for _, id := range strings.Split(e.Args["programmes"], ",") {
+		if prog, ok := m.Programme(id); ok && !slices.Contains(progs, prog) {
+			progs = append(progs, prog)
+		}
+	}
+	if len(progs) == 0 || (role != Newcomer && role != Volunteer) {
 		return outcomeOff, nil
 	}
-	p := Profile{Role: role, Programme: prog.ID, Name: e.Args["name"], Area: areaOf(m, e.Args["area"]),
+	p := Profile{Role: role, Name: e.Args["name"], Area: areaOf(m, e.Args["area"]),
 		Free: e.Args["free"], Languages: []string{t.State.Lang}, Interests: words(e.Args["interests"]),
 		Profession: e.Args["profession"], Children: ages(e.Args["children"]), Status: Waiting, Joined: t.Now.Unix()}
 	if _, p.Free = free(p.Free); p.Free == "" {
 		p.Free = "any" // not said: any time rather than never
 	}
-	if also := e.Args["also"]; also != "" && also != "none" && !slices.Contains(p.Languages, also) {
-		p.Languages = append(p.Languages, also)
+	for _, l := range strings.Split(e.Args["also"], ",") {
+		if l != "" && l != "none" && !slices.Contains(p.Languages, l) {
+			p.Languages = append(p.Languages, l)
+		}
 	}
 	p.Guests, _ = strconv.Atoi(e.Args["guests"])
 	p.Restrictions = words(e.Args["diet"])
 	outcome := outcomeOK
-	if prog.Vetted && role == Volunteer {
-		p.Status, outcome = Vetting, outcomeVetted
+	for _, prog := range progs {
+		p.Programmes = append(p.Programmes, prog.ID)
+		t.Counts = append(t.Counts, store.Event{Name: EventSignup,
+			Dims: map[string]string{"programme": prog.ID, "role": role, "lang": t.State.Lang}})
+	}
+	for _, prog := range progs {
+		if p.awaiting(prog) {
+			outcome = outcomeVetted
+		}
 	}
 	if err := s.st.SaveProfile(ctx, t.Participant, p.encode()); err != nil {
 		return "", fmt.Errorf("matching: join: %w", err)
 	}
-	t.Counts = append(t.Counts, store.Event{Name: EventSignup,
-		Dims: map[string]string{"programme": prog.ID, "role": role, "lang": t.State.Lang}})
+	if outcome == outcomeVetted {
+		s.askApproval(t, t.Participant, p)
+	}
 	return outcome, nil
 }
 
@@ -223,4 +257,26 @@ func (s *Service) Run(ctx context.Context, spec string, log *slog.Logger) error 
 	<-ctx.Done()
 	<-c.Stop().Done()
 	return nil
+}
+
+// askApproval tells the coordinators (the guides' chat, in their language) that a
+// volunteer waits for approval, by first name, area and reference only.
+func (s *Service) askApproval(t *bot.Turn, id string, p Profile) {
+	c := s.opt.Coordinators
+	if c == "" {
+		return
+	}
+	v, ok := s.awaiting(id, p)
+	if !ok {
+		return
+	}
+	s.say(t, message.ParticipantID(message.Telegram, c), s.opt.Lang, "guide.match_approval", v.Params())
+}
+
+// nameOrDash shows an answer skipped as a dash.
+func nameOrDash(v string) string {
+	if v == "" {
+		return "-"
+	}
+	return v
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/guidebot/guidebot/internal/bot"
 	"github.com/guidebot/guidebot/internal/flow"
+	"github.com/guidebot/guidebot/internal/match"
 	"github.com/guidebot/guidebot/internal/message"
 	"github.com/guidebot/guidebot/internal/store"
 )
@@ -23,16 +25,49 @@ const (
 	outcomePast     = "past"
 	outcomeDeclined = "declined"
 	outcomeOpen     = "open"
+	outcomePaused   = "paused"
+	outcomeBoth     = "both"
 )
 
 // The variables the effects set for the flow's messages.
 const (
 	varPartner   = "partner"
 	varProgramme = "programme"
-	varWhy       = "why"
-	varWhyValue  = "why_value"
 	varPlaces    = "places"
 )
+
+// whyVars are the variables of a proposal's two reasons shown: kind and value.
+var whyVars = [2][2]string{{"why", "why_value"}, {"also", "also_value"}}
+
+// telling are the n reasons that say most about a pair: what the two share (an
+// interest, the area, work) before when they are free and the language they speak,
+// which every pair shares.
+func telling(rs []match.Reason, n int) []match.Reason {
+	common := func(r match.Reason) bool { return r.Kind == match.KindTime || r.Kind == match.KindLanguage }
+	out := make([]match.Reason, 0, len(rs))
+	for _, r := range rs {
+		if !common(r) {
+			out = append(out, r)
+		}
+	}
+	for _, r := range rs {
+		if common(r) && !slices.ContainsFunc(out, func(o match.Reason) bool { return o.Kind == r.Kind }) {
+			out = append(out, r) // once each: "you are free at the same time" says it all
+		}
+	}
+	return out[:min(n, len(out))]
+}
+
+// reasonValue is what a reason names, in lang: an interest chosen from the list by
+// its name there, anything else as the newcomer wrote it.
+func (s *Service) reasonValue(lang string, r match.Reason) string {
+	if r.Kind == match.KindInterest && s.opt.Texts != nil {
+		if name, ok := s.opt.Texts.Message(lang, "match.interest."+r.Value); ok {
+			return strings.ToLower(name) // a label ("Sport") inside a sentence
+		}
+	}
+	return r.Value
+}
 
 // remindBefore is when both are reminded of a meeting; followUpAfter is when they
 // are asked how it went.
@@ -54,18 +89,13 @@ func (s *Service) status(ctx context.Context, t *bot.Turn, _ flow.Effect) (strin
 	s.setVar(t, varPartner, s.partnerName(ctx, p, t.Participant))
 	s.setVar(t, varProgramme, p.Programme)
 	s.setVar(t, varPlaces, strings.Join(s.opt.Places(), ", "))
-	if rs := reasonsOf(p); len(rs) > 0 {
-		best := rs[0]
-		for _, r := range rs { // what the two share says more than when they are free
-			if r.Value != "" && r.Kind != "time" && r.Kind != "language" {
-				best = r
-				break
-			}
-		}
-		s.setVar(t, varWhy, string(best.Kind))
-		s.setVar(t, varWhyValue, best.Value)
+	for i, r := range telling(reasonsOf(p), 2) {
+		s.setVar(t, whyVars[i][0], string(r.Kind))
+		s.setVar(t, whyVars[i][1], s.reasonValue(t.State.Lang, r))
 	}
 	switch {
+	case p.Status == store.ProposalPaused:
+		return outcomePaused, nil
 	case p.Status == store.ProposalMatched:
 		return outcomeMatched, nil
 	case p.Answers[t.Participant] == "yes":
@@ -110,9 +140,9 @@ func (s *Service) answer(ctx context.Context, t *bot.Turn, e flow.Effect) (strin
 // match's language around it; to a match who can no longer be reached (STOP), the
 // match ends and the writer is told.
 func (s *Service) relay(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
-	p, ok, err := s.st.OpenProposal(ctx, t.Participant)
-	if err != nil || !ok || p.Status != store.ProposalMatched {
-		return outcomeGone, err
+	p, outcome, err := s.match(ctx, t)
+	if outcome != "" {
+		return outcome, err
 	}
 	to := partnerOf(p, t.Participant)
 	if reason, err := s.st.Suppressed(ctx, to); err != nil {
@@ -128,6 +158,43 @@ func (s *Service) relay(ctx context.Context, t *bot.Turn, e flow.Effect) (string
 	other, _ := s.profile(ctx, to)
 	s.say(t, to, other.lang(), "match.relayed", map[string]string{"Name": me.Name, "Text": e.Args["arg"]})
 	return outcomeOK, nil
+}
+
+// match is the participant's match when it is on; otherwise the outcome that says
+// why not: gone (no match), paused (on hold after a report).
+func (s *Service) match(ctx context.Context, t *bot.Turn) (store.Proposal, string, error) {
+	p, ok, err := s.st.OpenProposal(ctx, t.Participant)
+	switch {
+	case err != nil:
+		return p, outcomeGone, fmt.Errorf("matching: %w", err)
+	case ok && p.Status == store.ProposalPaused:
+		return p, outcomePaused, nil
+	case !ok || p.Status != store.ProposalMatched:
+		return p, outcomeGone, nil
+	}
+	return p, "", nil
+}
+
+// share keeps how the participant may be reached, as they wrote it; once both of
+// the match have shared, each is sent the other's. Until then nothing is shown.
+func (s *Service) share(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
+	p, outcome, err := s.match(ctx, t)
+	if outcome != "" {
+		return outcome, err
+	}
+	p, ok, err := s.st.Share(ctx, p.ID, t.Participant, e.Args["arg"])
+	if err != nil || !ok {
+		return outcomeGone, err
+	}
+	to := partnerOf(p, t.Participant)
+	if p.Contacts[to] == "" {
+		return outcomeOK, nil
+	}
+	me, _ := s.profile(ctx, t.Participant)
+	other, _ := s.profile(ctx, to)
+	s.say(t, t.Participant, t.State.Lang, "match.contact", map[string]string{"Name": other.Name, "Contact": p.Contacts[to]})
+	s.say(t, to, other.lang(), "match.contact", map[string]string{"Name": me.Name, "Contact": p.Contacts[t.Participant]})
+	return outcomeBoth, nil
 }
 
 // say queues one message to participant in the turn's commit.
@@ -157,9 +224,9 @@ func outboundTo(participant, lang, id string, params map[string]string) (string,
 // meeting keeps the day, time and place the participant wrote: the other is told,
 // both are reminded before and asked afterwards how it went.
 func (s *Service) meeting(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
-	p, ok, err := s.st.OpenProposal(ctx, t.Participant)
-	if err != nil || !ok || p.Status != store.ProposalMatched {
-		return outcomeGone, err
+	p, outcome, err := s.match(ctx, t)
+	if outcome != "" {
+		return outcome, err
 	}
 	day, err := time.ParseInLocation(time.DateOnly, e.Args["day"], s.opt.Zone)
 	if err != nil {
@@ -212,18 +279,24 @@ func (s *Service) close(ctx context.Context, p store.Proposal) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("matching: end: %w", err)
 	}
+	return ended, s.unschedule(ctx, p)
+}
+
+// unschedule takes back what p scheduled for its two: the proposal's and the
+// introduction's ticks, the meeting's reminders and follow-ups.
+func (s *Service) unschedule(ctx context.Context, p store.Proposal) error {
 	for _, who := range []string{p.Newcomer, p.Volunteer} {
 		key := matchKey(p.ID, who)
 		if err := s.st.CancelReminders(ctx, who, key+":remind"); err != nil {
-			return ended, fmt.Errorf("matching: end: %w", err)
+			return fmt.Errorf("matching: end: %w", err)
 		}
 		for _, id := range []string{key + ":followup", key + ":" + stepIntroduced, proposalKey(p.ID) + ":" + who + ":" + stepProposed} {
 			if err := s.st.TickDone(ctx, store.Tick{ID: id, Participant: who}); err != nil {
-				return ended, fmt.Errorf("matching: end: %w", err)
+				return fmt.Errorf("matching: end: %w", err)
 			}
 		}
 	}
-	return ended, nil
+	return nil
 }
 
 func with(m map[string]string, k, v string) map[string]string {
@@ -235,9 +308,10 @@ func with(m map[string]string, k, v string) map[string]string {
 	return out
 }
 
-// end closes the participant's proposal or match for both ("ended", or "reported"
-// a problem: counted for the coordinators, and nothing more is relayed); the
-// other is told it has ended.
+// end closes the participant's proposal or match for both; the other is told it
+// has ended. "reported" a problem instead puts a match on hold (a proposal not yet
+// accepted is closed): nothing more is relayed or reminded, the coordinators are
+// told and resume or close it, and the other is told it waits.
 func (s *Service) end(ctx context.Context, t *bot.Turn, e flow.Effect) (string, error) {
 	p, ok, err := s.st.OpenProposal(ctx, t.Participant)
 	if err != nil {
@@ -246,25 +320,43 @@ func (s *Service) end(ctx context.Context, t *bot.Turn, e flow.Effect) (string, 
 	if !ok {
 		return outcomeOK, nil
 	}
+	reported := e.Args["arg"] == "reported"
+	to := partnerOf(p, t.Participant)
+	me, _ := s.profile(ctx, t.Participant)
+	other, _ := s.profile(ctx, to)
+	if reported && p.Status == store.ProposalMatched {
+		paused, err := s.st.MoveProposal(ctx, p.ID, store.ProposalMatched, store.ProposalPaused)
+		if err != nil || !paused {
+			return outcomeOK, err
+		}
+		if err := s.unschedule(ctx, p); err != nil {
+			return "", err
+		}
+		s.reported(t, p, me.Name, other.Name, "guide.match_problem")
+		s.say(t, to, other.lang(), "match.on_hold", map[string]string{"Name": me.Name})
+		return outcomeOK, nil
+	}
 	ended, err := s.close(ctx, p)
 	if err != nil || !ended {
 		return outcomeOK, err
 	}
-	if e.Args["arg"] == "reported" {
-		t.Counts = append(t.Counts, store.Event{Name: EventReported, Dims: map[string]string{"programme": p.Programme}})
-		if c := s.opt.Coordinators; c != "" {
-			me, _ := s.profile(ctx, t.Participant)
-			s.say(t, message.ParticipantID(message.Telegram, c), s.opt.Lang, "match.problem",
-				map[string]string{"Name": me.Name, "Other": s.partnerName(ctx, p, t.Participant), "Programme": p.Programme})
-		}
+	if reported {
+		s.reported(t, p, me.Name, other.Name, "guide.match_proposal_problem")
 	}
-	if p.Status == store.ProposalMatched {
-		to := partnerOf(p, t.Participant)
-		other, _ := s.profile(ctx, to)
-		me, _ := s.profile(ctx, t.Participant)
+	if p.Status == store.ProposalMatched || p.Status == store.ProposalPaused {
 		s.say(t, to, other.lang(), "match.ended_by_other", map[string]string{"Name": me.Name})
 	}
 	return outcomeOK, nil
+}
+
+// reported counts a problem reported for the coordinators' figures and tells them,
+// by first names, the programme and the match's number (to resume or close it by).
+func (s *Service) reported(t *bot.Turn, p store.Proposal, name, other, id string) {
+	t.Counts = append(t.Counts, store.Event{Name: EventReported, Dims: map[string]string{"programme": p.Programme}})
+	if c := s.opt.Coordinators; c != "" {
+		s.say(t, message.ParticipantID(message.Telegram, c), s.opt.Lang, id,
+			map[string]string{"Name": nameOrDash(name), "Other": nameOrDash(other), "Programme": p.Programme, "Match": p.ID})
+	}
 }
 
 // feedback counts how a meeting went for the reports: met or not, the rating;

@@ -47,3 +47,6 @@ func (h *Holder) Reload() error {
 func (h *Holder) Upcoming(lang string, now time.Time, n int) []flow.SessionLine {
 	return h.Current().Upcoming(lang, now, n)
 }
+
+// List is Schedule.List on the schedule in force.
+func (h *Holder) List(name string) []flow.ListItem { return h.Current().List(name) }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/guidebot/guidebot/internal/flow"
 )
 
 // Matching is what a programme that pairs newcomers with volunteers for an hour
@@ -47,6 +49,31 @@ func (m Matching) Programme(id string) (*MatchProgramme, bool) {
 	}
 	return m.Programmes[i], true
 }
+
+// The lists the schedule keeps for the flows' steps (`list: {from: areas}`).
+const (
+	ListAreas      = "areas"      // the town's areas, each by its name as written
+	ListProgrammes = "programmes" // the matching programmes, by match.programme.<id>
+)
+
+// List gives one of the schedule's lists as a flow step offers it.
+func (s *Schedule) List(name string) []flow.ListItem {
+	var out []flow.ListItem
+	switch name {
+	case ListAreas:
+		for _, a := range s.Matching.Areas {
+			out = append(out, flow.ListItem{ID: a.Name, Label: "list.name", Params: map[string]string{"Name": a.Name}})
+		}
+	case ListProgrammes:
+		for _, p := range s.Matching.Programmes {
+			out = append(out, flow.ListItem{ID: p.ID, Label: ProgrammeLabel(p.ID)})
+		}
+	}
+	return out
+}
+
+// ProgrammeLabel is the message id of a matching programme's name.
+func ProgrammeLabel(id string) string { return "match.programme." + id }
 
 type rawMatching struct {
 	Programmes []yaml.Node `yaml:"programmes"`

@@ -74,9 +74,12 @@ type Proposal struct {
 	Reasons   string // encoded by the matching service
 	Expires   int64  // Unix seconds
 	// Answers: "" (none yet), "yes" or "no", by participant; Status: open,
-	// matched, declined, expired or ended.
+	// matched, paused, declined, expired or ended.
 	Answers map[string]string
 	Status  string
+	// Contacts: what each of a match chose to share of how to reach them ("" not
+	// yet), by participant; shown to the other only once both have.
+	Contacts map[string]string
 }
 
 // The statuses of a proposal.
@@ -86,6 +89,9 @@ const (
 	ProposalDeclined = "declined"
 	ProposalExpired  = "expired"
 	ProposalEnded    = "ended"
+	// ProposalPaused: a match on hold after one of the two reported a problem,
+	// until a coordinator resumes or closes it; both stay out of the pool.
+	ProposalPaused = "paused"
 )
 
 // proposeScript opens a proposal unless either of the two has one open or the pair
@@ -136,7 +142,56 @@ func (s *Store) proposalByID(ctx context.Context, id string) (Proposal, error) {
 	expires, _ := strconv.ParseInt(m["expires"], 10, 64)
 	return Proposal{ID: id, Programme: m["programme"], Newcomer: m["newcomer"], Volunteer: m["volunteer"],
 		Reasons: m["reasons"], Expires: expires, Status: m["status"],
-		Answers: map[string]string{m["newcomer"]: m["a:"+m["newcomer"]], m["volunteer"]: m["a:"+m["volunteer"]]}}, nil
+		Answers:  map[string]string{m["newcomer"]: m["a:"+m["newcomer"]], m["volunteer"]: m["a:"+m["volunteer"]]},
+		Contacts: map[string]string{m["newcomer"]: m["c:"+m["newcomer"]], m["volunteer"]: m["c:"+m["volunteer"]]}}, nil
+}
+
+// ProposalByID returns proposal id; ok is false for none (closed, or never made).
+func (s *Store) ProposalByID(ctx context.Context, id string) (Proposal, bool, error) {
+	p, err := s.proposalByID(ctx, id)
+	return p, err == nil && p.Status != "", err
+}
+
+// moveScript changes a proposal's status from one to another, and only from it.
+// KEYS: proposal. ARGV: from, to.
+var moveScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2])
+return 1
+`)
+
+// MoveProposal changes proposal id's status from one to another (a match paused
+// or resumed) and says whether it had the status from.
+func (s *Store) MoveProposal(ctx context.Context, id, from, to string) (bool, error) {
+	n, err := moveScript.Run(ctx, s.rdb, []string{s.keys.proposal(id)}, from, to).Int()
+	if err != nil {
+		return false, fmt.Errorf("store: move proposal: %w", err)
+	}
+	return n == 1, nil
+}
+
+// shareScript keeps what one of a match chose to share of how to reach them.
+// KEYS: proposal. ARGV: participant, contact.
+var shareScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= 'matched' then return 0 end
+if ARGV[1] ~= redis.call('HGET', KEYS[1], 'newcomer') and ARGV[1] ~= redis.call('HGET', KEYS[1], 'volunteer') then return 0 end
+redis.call('HSET', KEYS[1], 'c:' .. ARGV[1], ARGV[2])
+return 1
+`)
+
+// Share keeps the contact participant chose to share in their match id and
+// returns the match with both contacts as they stand; ok is false when id is no
+// match (any more).
+func (s *Store) Share(ctx context.Context, id, participant, contact string) (Proposal, bool, error) {
+	n, err := shareScript.Run(ctx, s.rdb, []string{s.keys.proposal(id)}, participant, contact).Int()
+	if err != nil {
+		return Proposal{}, false, fmt.Errorf("store: share: %w", err)
+	}
+	if n == 0 {
+		return Proposal{}, false, nil
+	}
+	p, err := s.proposalByID(ctx, id)
+	return p, err == nil, err
 }
 
 // answerScript records one side's answer to an open proposal: a no declines it

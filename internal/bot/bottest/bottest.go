@@ -82,7 +82,7 @@ func build(t testing.TB, rdb redis.UniversalClient, prefix string, now func() ti
 		t.Fatal(err)
 	}
 	// As guidebot serve wires it: the shipped sample schedule, one session per SMS.
-	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: DefaultLang, Sessions: sched,
+	eng, err := flow.New(fl, cat, flow.Config{DefaultLang: DefaultLang, Sessions: sched, Lists: sched,
 		SessionsShown: map[string]int{message.SMS: sms.SessionsPerReply},
 		Fits:          map[string]flow.Fits{message.SMS: sms.Fits(cat, sms.PartsBudget)}})
 	if err != nil {
@@ -101,7 +101,8 @@ func build(t testing.TB, rdb redis.UniversalClient, prefix string, now func() ti
 	h.Register(b)
 	m := matching.New(st, func() schedule.Matching { return sched.Matching }, matching.Options{Now: now,
 		Places: func() []string { return []string{sched.Venues[0].Name} }, Zone: sched.Venues[0].Location,
-		Coordinators: CoordinatorsChat, Lang: DefaultLang})
+		Coordinators: CoordinatorsChat, Lang: DefaultLang, Texts: cat})
 	m.Register(b)
+	m.RegisterCommands(h)
 	return Env{Bot: b, Store: st, Catalog: cat, Redis: rdb, Prefix: prefix, Handoff: h, Matching: m}
 }

@@ -164,9 +164,16 @@ func CheckSegments(texts CatalogTexts, budget int) (report []string, problems []
 }
 
 // sendable reports whether a message id can be the text of an SMS: keyword lists are
-// matched, never shown, as are language.aliases; language.script is a script code.
+// matched, never shown, as are language.aliases; language.script is a script code;
+// guides and coordinators read theirs (guide.*, admin.*) on Telegram, the admin
+// page and the command line.
 func sendable(id string) bool {
-	return !strings.HasPrefix(id, "keyword.") && id != "language.script" && id != "language.aliases"
+	for _, prefix := range []string{"keyword.", "guide.", "admin."} {
+		if strings.HasPrefix(id, prefix) {
+			return false
+		}
+	}
+	return id != "language.script" && id != "language.aliases"
 }
 
 func plural(n int, one, other string) string {
