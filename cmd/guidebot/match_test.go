@@ -16,13 +16,15 @@ import (
 // TestServeMatchingAcrossChannels: the real service with the fake Twilio and Bot
 // API: an Arabic-speaking newcomer on SMS and a Swedish volunteer on Telegram sign
 // up for a fika; a matching round (every 2 s here) proposes them to each other,
-// each in their language, delivered on the next minute's tick; both accept, and
+// each in their language, delivered with the round; both accept, and
 // what each writes reaches the other across the channels; each sees the other's
 // contact only once both share; a report puts the match on hold and tells the
 // coordinators' chat; STOP by SMS ends it and the volunteer is told at once, and
-// nothing more goes to the number. (The meeting's reminder and follow-up come
-// hours later: TestProposalToMeeting runs them on an injected clock.)
+// nothing more goes to the number. A meeting an hour away is reminded to both on
+// the next minute's tick. (The follow-up comes the day after: TestProposalToMeeting
+// runs it on an injected clock.)
 func TestServeMatchingAcrossChannels(t *testing.T) {
+	t.Parallel() // it waits for a cron minute, as TestServeSeniorGetsTheReminderAndAnswers does
 	bin := buildBinary(t)
 	tg := telegramtest.New(t, token)
 	tw := smstest.NewServer(t, sid, auth)
@@ -67,7 +69,7 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 	if got := erik("1"); !strings.Contains(got, "Du står på listan") {
 		t.Fatalf("Erik's sign-up ends: %q", got)
 	}
-	// The round proposes them; the next minute's tick brings both to the proposal.
+	// The round proposes them and brings both to the proposal.
 	smsBefore, tgBefore := len(tw.MessagesTo(number)), len(sentTo(tg, chat))
 	deadline := time.Now().Add(75 * time.Second)
 	for len(tw.MessagesTo(number)) == smsBefore || len(sentTo(tg, chat)) == tgBefore {
@@ -102,6 +104,40 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 	waitFor(t, "Erik's words by SMS", func() bool { return len(tw.MessagesTo(number)) > m })
 	if got := tw.MessagesTo(number)[m]; !strings.Contains(got, "Erik: Hej Amal! Biblioteket på lördag?") {
 		t.Fatalf("relayed to Amal: %q", got)
+	}
+
+	// Erik sets the meeting an hour from now: the reminder (2 hours before) is due
+	// at once and goes to both with the next minute's tick, each in their language.
+	zone, err := time.LoadLocation("Europe/Stockholm") // the sample schedule's venues
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().In(zone).Add(time.Hour).Truncate(time.Minute)
+	day, clock := at.Format(time.DateOnly), at.Format("15:04")
+	m = len(tw.MessagesTo(number))
+	erik("1")
+	erik(day)
+	erik(clock)
+	if got := erik("Biblioteket"); !strings.Contains(got, "vi påminner er båda innan du träffar Amal") {
+		t.Fatalf("Erik's meeting: %q", got)
+	}
+	waitFor(t, "the meeting told to Amal", func() bool { return len(tw.MessagesTo(number)) > m })
+	if got := tw.MessagesTo(number)[m]; !strings.Contains(got, "وصل من Erik موعد اللقاء ومكانه: "+day) {
+		t.Fatalf("the meeting told to Amal: %q", got)
+	}
+	m, n = len(tw.MessagesTo(number)), len(sentTo(tg, chat))
+	deadline = time.Now().Add(75 * time.Second)
+	for len(tw.MessagesTo(number)) == m || len(sentTo(tg, chat)) == n {
+		if time.Now().After(deadline) {
+			t.Fatal("no reminder within a minute and a quarter")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := tw.MessagesTo(number)[m]; !strings.Contains(got, "تذكير: اللقاء مع Erik يوم "+day+" الساعة "+clock) {
+		t.Fatalf("Amal's reminder: %q", got)
+	}
+	if got := sentTo(tg, chat)[n]; !strings.Contains(got, "Påminnelse: du träffar Amal "+day+" klockan "+clock+", Biblioteket.") {
+		t.Fatalf("Erik's reminder: %q", got)
 	}
 
 	// Erik shares his contact; it reaches Amal only once she shares hers.

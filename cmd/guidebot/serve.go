@@ -133,7 +133,12 @@ func serve(ctx context.Context, getenv func(string) string, logOut io.Writer) er
 		return err
 	}
 	workers = append(workers, reminders.Run, func(ctx context.Context) error {
-		return a.matching.Run(ctx, a.cfg.MatchSchedule, a.log)
+		// The proposals of a round reach both at once, not at the next minute's tick.
+		return a.matching.Run(ctx, a.cfg.MatchSchedule, a.log, func(ctx context.Context) {
+			if _, err := reminders.DeliverTicks(ctx); err != nil {
+				a.log.Warn("matching: proposals wait for the next minute", "err", err)
+			}
+		})
 	})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -536,6 +536,7 @@ func TestServeTelegramReceivesWhenCommandMenusAreRefused(t *testing.T) {
 // the sessions, books by numbers, gets the reminder from the cron tick of the very
 // minute it is due (at most about a minute's wait), and answers it with 1.
 func TestServeSeniorGetsTheReminderAndAnswers(t *testing.T) {
+	t.Parallel() // it waits for a cron minute, as TestServeMatchingAcrossChannels does
 	bin := buildBinary(t)
 	tw := smstest.NewServer(t, sid, auth)
 	stockholm, err := time.LoadLocation("Europe/Stockholm")

@@ -296,8 +296,10 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	w.expect(volunteer, "resumed", "fortsätter")
 	carl.says("buddy", "Hello again")
 	w.expect(volunteer, "relayed after the resume", "Carl: Hello again")
-	// Reported again, and closed: both are told, and both are free.
-	volunteer.says("kompis", "4")
+	// Reported again, by the word, from wherever the volunteer is; then closed:
+	// both are told, and both are free.
+	volunteer.says("anmäl")
+	w.expect(volunteer, "the second report", "En samordnare tittar på det.")
 	kim.command("/close " + p.ID)
 	kim.expect("closed", "är stängd")
 	w.expect(carl, "closed", "has ended your meeting plan")
@@ -306,6 +308,8 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	}
 	kim.command("/close " + p.ID)
 	kim.expect("closed twice", "Ingen matchning "+p.ID+" är pausad.")
+	carl.says("report")
+	w.expect(carl, "a report with nothing open", "Nothing is open for you just now")
 
 	// STOP on one side: the other hears it when they write, and nothing goes there.
 	dana := w.person(message.SMS, "+46700000004")

@@ -238,9 +238,11 @@ func (s *Service) leave(ctx context.Context, t *bot.Turn, _ flow.Effect) (string
 }
 
 // Run makes a matching round on spec (robfig/cron, in the programme's zone) until
-// ctx ends. Every replica runs it: a proposal is made for a pair only while both
-// are free, so a round that two replicas make at once proposes nobody twice.
-func (s *Service) Run(ctx context.Context, spec string, log *slog.Logger) error {
+// ctx ends, and after a round that proposed calls deliver, which brings both of
+// each pair to their proposal now (the ticks the round scheduled). Every replica
+// runs it: a proposal is made for a pair only while both are free, so a round that
+// two replicas make at once proposes nobody twice.
+func (s *Service) Run(ctx context.Context, spec string, log *slog.Logger, deliver func(context.Context)) error {
 	c := cron.New(cron.WithLocation(s.opt.Zone))
 	if _, err := c.AddFunc(spec, func() {
 		n, err := s.Round(ctx, log)
@@ -249,6 +251,9 @@ func (s *Service) Run(ctx context.Context, spec string, log *slog.Logger) error 
 			log.Warn("matching round failed; the next one tries again", "err", err)
 		case n > 0:
 			log.Info("matching round", "proposed", n)
+		}
+		if n > 0 && deliver != nil {
+			deliver(ctx)
 		}
 	}); err != nil {
 		return fmt.Errorf("matching: schedule %q: %w", spec, err)

@@ -318,7 +318,7 @@ func (s *Service) end(ctx context.Context, t *bot.Turn, e flow.Effect) (string, 
 		return "", fmt.Errorf("matching: end: %w", err)
 	}
 	if !ok {
-		return outcomeOK, nil
+		return outcomeNone, nil
 	}
 	reported := e.Args["arg"] == "reported"
 	to := partnerOf(p, t.Participant)
