@@ -21,8 +21,9 @@ const (
 )
 
 // RegisterCommands gives the coordinators, in their Telegram chat with the bot,
-// /volunteers (those waiting for approval, each with a button that approves them)
-// and /approve REF.
+// /volunteers (those waiting for approval, each with a button that approves them),
+// /approve REF, and /resume N or /close N for a match on hold after a report; and
+// ends the match of a participant who opts out.
 func (s *Service) RegisterCommands(h *handoff.Service) {
 	h.HandleCommand(commandVolunteers, s.volunteersCommand)
 	h.HandleCommand(commandApprove, s.approveCommand)

@@ -203,3 +203,29 @@ func TestDinnerAsksGuestsAndFood(t *testing.T) {
 		t.Fatalf("Lena's profile: %s", raw)
 	}
 }
+
+// TestProfileOfTheFirstRelease: a profile written before a participant could sign
+// up for several programmes is read as signed up for its one, and a volunteer it
+// kept waiting for approval still waits.
+func TestProfileOfTheFirstRelease(t *testing.T) {
+	env := bottest.New(t, time.Now)
+	ctx := context.Background()
+	old := map[string]string{
+		"sms:+46700000009": `{"role":"newcomer","programme":"fika","name":"Noor","free":"any","langs":["sv"],"status":"waiting","joined":1}`,
+		"telegram:909":     `{"role":"volunteer","programme":"profession","name":"Sam","free":"any","langs":["sv"],"status":"vetting","joined":1}`,
+		"telegram:910":     `{"role":"volunteer","programme":"fika","name":"Ida","free":"any","langs":["sv"],"status":"waiting","joined":1}`,
+	}
+	for id, raw := range old {
+		if err := env.Store.SaveProfile(ctx, id, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pairs, err := env.Matching.Pairs(ctx)
+	if err != nil || len(pairs) != 1 || pairs[0].Newcomer.Name != "Noor" || pairs[0].Volunteer.Name != "Ida" {
+		t.Fatalf("pairs %+v, %v", pairs, err)
+	}
+	waiting, err := env.Matching.Awaiting(ctx)
+	if err != nil || len(waiting) != 1 || waiting[0].Name != "Sam" || waiting[0].Ref != matching.Ref("telegram:909") {
+		t.Fatalf("awaiting %+v, %v", waiting, err)
+	}
+}

@@ -45,12 +45,26 @@ type Profile struct {
 }
 
 func decode(raw string) (Profile, error) {
-	var p Profile
-	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		return p, fmt.Errorf("matching: profile: %w", err)
+	var p struct {
+		Profile
+		// The first release's one programme, and its status of a volunteer not yet
+		// approved: read as the list and the approval they became.
+		Programme string `json:"programme"`
 	}
-	return p, nil
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return p.Profile, fmt.Errorf("matching: profile: %w", err)
+	}
+	if len(p.Programmes) == 0 && p.Programme != "" {
+		p.Programmes = []string{p.Programme}
+	}
+	if p.Status == legacyVetting {
+		p.Status = Waiting
+	}
+	return p.Profile, nil
 }
+
+// legacyVetting is the first release's status of a volunteer waiting for approval.
+const legacyVetting = "vetting"
 
 // in says whether p may be matched in prog now: signed up for it, waiting, and,
 // as a volunteer of a vetted programme, approved.
