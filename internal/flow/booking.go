@@ -61,7 +61,7 @@ func (r *run) picks(c *compiled) []pickItem {
 // choices whose guard holds, then the items of its list.
 func (r *run) options(c *compiled) []Choice {
 	items := r.picks(c)
-	out := make([]Choice, 0, len(items)+len(c.choices)+1)
+	out := make([]Choice, 0, len(items)+len(c.choices))
 	switch {
 	case len(items) == 1 && c.Pick.LabelOne != "":
 		out = append(out, Choice{ID: pickPrefix + "1", Label: c.Pick.LabelOne})
@@ -77,7 +77,10 @@ func (r *run) options(c *compiled) []Choice {
 			out = append(out, ch)
 		}
 	}
-	return append(out, itemChoices(r.listed(c))...)
+	if c.List != nil {
+		out = append(out, itemChoices(r.listed(c))...)
+	}
+	return out
 }
 
 // chooseByID takes the option with id: a pick ("pick2") or one of the step's
