@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/guidebot/guidebot/internal/channel/sms/smstest"
 	"github.com/guidebot/guidebot/internal/channel/telegram/telegramtest"
@@ -21,8 +24,8 @@ import (
 // contact only once both share; a report puts the match on hold and tells the
 // coordinators' chat; STOP by SMS ends it and the volunteer is told at once, and
 // nothing more goes to the number. A meeting an hour away is reminded to both on
-// the next minute's tick. (The follow-up comes the day after: TestProposalToMeeting
-// runs it on an injected clock.)
+// the next minute's tick, and both answer the follow-up (brought forward from the
+// day after).
 func TestServeMatchingAcrossChannels(t *testing.T) {
 	t.Parallel() // it waits for a cron minute, as TestServeSeniorGetsTheReminderAndAnswers does
 	bin := buildBinary(t)
@@ -31,8 +34,9 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 	addr := freeAddr(t)
 	coordinators := -rand.Int64N(1e9) - 1
 	public := "http://" + addr
+	rurl := redisURL(t)
 	startServe(t, bin, addr, map[string]string{
-		"REDIS_URL": redisURL(t), "PUBLIC_URL": public, "MATCH_SCHEDULE": "@every 2s", "TELEGRAM_GUIDES_CHAT_ID": fmt.Sprint(coordinators),
+		"REDIS_URL": rurl, "PUBLIC_URL": public, "MATCH_SCHEDULE": "@every 2s", "TELEGRAM_GUIDES_CHAT_ID": fmt.Sprint(coordinators),
 		"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL, "TELEGRAM_WEBHOOK_SECRET": secret,
 		"TELEGRAM_RATE": "0", "TELEGRAM_CHAT_RATE": "0", "SMS_RATE": "0",
 		"TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": auth, "TWILIO_FROM": "+46700000000", "TWILIO_API_URL": tw.URL,
@@ -107,7 +111,9 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 	}
 
 	// Erik sets the meeting an hour from now: the reminder (2 hours before) is due
-	// at once and goes to both with the next minute's tick, each in their language.
+	// at once and goes to both with the next minute's tick, each in their language;
+	// the follow-up, due the day after, is brought forward to now in Redis (the
+	// test's time travel), so the same tick asks both how it went.
 	zone, err := time.LoadLocation("Europe/Stockholm") // the sample schedule's venues
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +131,9 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 	if got := tw.MessagesTo(number)[m]; !strings.Contains(got, "وصل من Erik موعد اللقاء ومكانه: "+day) {
 		t.Fatalf("the meeting told to Amal: %q", got)
 	}
+	if n := followUpsDueNow(t, rurl); n != 2 {
+		t.Fatalf("%d follow-ups scheduled, want one each", n)
+	}
 	m, n = len(tw.MessagesTo(number)), len(sentTo(tg, chat))
 	deadline = time.Now().Add(75 * time.Second)
 	for len(tw.MessagesTo(number)) == m || len(sentTo(tg, chat)) == n {
@@ -139,6 +148,28 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 	if got := sentTo(tg, chat)[n]; !strings.Contains(got, "Påminnelse: du träffar Amal "+day+" klockan "+clock+", Biblioteket.") {
 		t.Fatalf("Erik's reminder: %q", got)
 	}
+	// Most often the same tick; a minute later when the tick fell between the
+	// meeting and the bringing forward.
+	for deadline = time.Now().Add(75 * time.Second); !strings.Contains(strings.Join(sentTo(tg, chat)[n:], "\n"), "Träffade du Amal?") ||
+		!strings.Contains(strings.Join(tw.MessagesTo(number)[m:], "\n"), "هل تم اللقاء مع Erik؟"); {
+		if time.Now().After(deadline) {
+			t.Fatal("no follow-up within a minute and a quarter")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	erik("1")
+	erik("5")
+	if got := erik("1"); !strings.Contains(got, "Tack! Det hjälper oss att matcha bra.") {
+		t.Fatalf("Erik's follow-up: %q", got)
+	}
+	amal("1")
+	amal("4")
+	if got := amal("1"); !strings.Contains(got, "شكرًا! هذا يساعدنا على ترتيب لقاءات مناسبة.") {
+		t.Fatalf("Amal's follow-up: %q", got)
+	}
+	// Back to the match from the menu, both of them.
+	erik("kompis")
+	amal("buddy")
 
 	// Erik shares his contact; it reaches Amal only once she shares hers.
 	erik("2")
@@ -186,4 +217,30 @@ func TestServeMatchingAcrossChannels(t *testing.T) {
 	if got := tw.MessagesTo(number)[stopped:]; len(got) != 0 {
 		t.Fatalf("sent to Amal after STOP: %q", got)
 	}
+}
+
+// followUpsDueNow makes the matching follow-ups the service scheduled due now (in
+// every shard's tick set of the test's database) and returns how many it found.
+func followUpsDueNow(t *testing.T, rawURL string) int {
+	t.Helper()
+	rdb := redisClient(t, rawURL)
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, "*tick:due").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, key := range keys {
+		ids, err := rdb.ZRange(ctx, key, 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			if strings.HasPrefix(id, "match:") && strings.HasSuffix(id, ":followup") {
+				rdb.ZAdd(ctx, key, redis.Z{Score: float64(time.Now().UnixMilli()), Member: id})
+				found++
+			}
+		}
+	}
+	return found
 }

@@ -4,5 +4,9 @@
 // the profile goes to the store's matching pool, outside the participant's commit
 // (as a booking's seat does); a message offered again writes the same profile.
 // Pairing is internal/match's: each programme of the schedule file is matched on
-// its own, over the waiting newcomers and the approved volunteers.
+// its own, in the schedule's order, over its waiting newcomers and its volunteers
+// (approved ones, where the programme is vetted); someone paired in one programme
+// waits out the round in the others. A match talks through the bot (talk.go); the
+// coordinators approve, resume and close from their Telegram chat (coordinate.go,
+// through the handoff's console).
 package matching
