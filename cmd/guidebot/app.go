@@ -157,7 +157,7 @@ func newApp(ctx context.Context, getenv func(string) string, logOut io.Writer, l
 		Coordinators: guidesChat, Lang: cfg.DefaultLang, Texts: c.catalog,
 		Now: time.Now, Zone: programmeZone(sched.Current())})
 	pool.Register(b)
-	pool.RegisterCommands(guides)
+	pool.RegisterHandoff(guides)
 	return &app{
 		cfg: cfg, content: c, rdb: rdb, store: st, log: log, close: closeRedis, now: time.Now, schedule: sched,
 		bot: b, bookings: bookings, handoff: guides, messages: messages, matching: pool,

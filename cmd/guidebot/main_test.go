@@ -318,4 +318,11 @@ func TestMatchCommand(t *testing.T) {
 	if code, _, errOut := runCmd(t, vars, "", "match"); code == 0 || !strings.Contains(errOut, "usage") {
 		t.Fatalf("match without a flag: exit %d: %s", code, errOut)
 	}
+	// A schedule that matches nobody: "buddy" says so instead of an empty list.
+	none := filepath.Join(t.TempDir(), "schedule.yaml")
+	os.WriteFile(none, []byte("venues:\n  - {id: x, name: X, timezone: Europe/Stockholm}\n"), 0o644)
+	code, out, errOut = runCmd(t, map[string]string{"SCHEDULE_FILE": none}, "hi\nbuddy\n", "chat", "--lang", "en")
+	if code != 0 || !strings.Contains(out, "Meeting someone is not offered here yet.") || strings.Contains(out, "What would you like?") {
+		t.Fatalf("buddy without matching: exit %d: %s\n%s", code, out, errOut)
+	}
 }

@@ -3,7 +3,6 @@ package matching
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -20,41 +19,17 @@ const (
 	commandClose      = "/close"
 )
 
-// RegisterCommands gives the coordinators, in their Telegram chat with the bot,
-// /volunteers (those waiting for approval, each with a button that approves them),
-// /approve REF, and /resume N or /close N for a match on hold after a report; and
-// ends the match of a participant who opts out.
-func (s *Service) RegisterCommands(h *handoff.Service) {
+// RegisterHandoff plugs matching into the handoff, which owns the coordinators'
+// console and hears of opt-outs: the coordinators get /volunteers (those waiting
+// for approval, each with a button that approves them), /approve REF, and
+// /resume N or /close N for a match on hold after a report; a participant who opts
+// out (SMS STOP) has their match ended (talk.go).
+func (s *Service) RegisterHandoff(h *handoff.Service) {
 	h.HandleCommand(commandVolunteers, s.volunteersCommand)
 	h.HandleCommand(commandApprove, s.approveCommand)
 	h.HandleCommand(commandResume, s.resumeCommand)
 	h.HandleCommand(commandClose, s.closeCommand)
 	h.HandleOptOut(s.stopped)
-}
-
-// stopped ends the match of a participant who opted out (SMS STOP) and tells the
-// other, and keeps them out of the pool until they sign up again: nothing more
-// may be sent to them.
-func (s *Service) stopped(ctx context.Context, participant string) error {
-	if p, ok := s.profile(ctx, participant); ok && p.Status != Paused {
-		p.Status = Paused
-		if err := s.st.SaveProfile(ctx, participant, p.encode()); err != nil {
-			return fmt.Errorf("matching: stopped: %w", err)
-		}
-	}
-	p, ok, err := s.st.OpenProposal(ctx, participant)
-	if err != nil || !ok {
-		return err
-	}
-	ended, err := s.close(ctx, p)
-	if err != nil || !ended {
-		return err
-	}
-	if p.Status == store.ProposalMatched || p.Status == store.ProposalPaused {
-		other := partnerOf(p, participant)
-		s.tell(ctx, other, "match.stopped", s.partnerName(ctx, p, other))
-	}
-	return nil
 }
 
 // resumeCommand takes a match on hold after a report back up: both are told.

@@ -39,7 +39,8 @@ func (s *Service) pool(ctx context.Context) (map[string]Profile, error) {
 	for id, r := range raw {
 		p, err := decode(r)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", id, err)
+			// By reference: the id is a phone number, and this error is logged.
+			return nil, fmt.Errorf("profile %s: %w", Ref(id), err)
 		}
 		out[id] = p
 	}

@@ -298,7 +298,7 @@ func TestDeclineExpiryReportAndStop(t *testing.T) {
 	w.expect(volunteer, "relayed after the resume", "Carl: Hello again")
 	// Reported again, by the word, from wherever the volunteer is; then closed:
 	// both are told, and both are free.
-	volunteer.says("anmäl")
+	volunteer.says("rapportera")
 	w.expect(volunteer, "the second report", "En samordnare tittar på det.")
 	kim.command("/close " + p.ID)
 	kim.expect("closed", "är stängd")
@@ -422,4 +422,17 @@ func TestCoordinatorApprovesFromTelegram(t *testing.T) {
 	w.expect(omar, "Omar's proposal", "We found someone for you: Sara, for Profession buddy", "You both like sport.",
 		"You share the work: sjuksköterska. Do you want to meet?")
 	w.expect(sara, "Sara's proposal", "Ni gillar båda idrott.", "Ni delar yrket: sjuksköterska.")
+
+	// Omar reports the proposal before answering it: it closes for both, the
+	// coordinators are told, and Sara hears nothing of it.
+	omar.says("report")
+	w.expect(omar, "Omar's report", "A coordinator will look at it.")
+	w.expect(w.person(message.Telegram, bottest.CoordinatorsChat), "the coordinators told",
+		"Ett problem har anmälts om ett förslag (profession): Omar om Sara. Förslaget är stängt.")
+	if _, ok, _ := w.env.Store.OpenProposal(ctx, sara.id()); ok {
+		t.Fatal("the reported proposal is still open")
+	}
+	if got := w.sent(sara); len(got) != 0 {
+		t.Fatalf("Sara was sent %q", got)
+	}
 }

@@ -193,8 +193,6 @@ func (s *Service) join(ctx context.Context, t *bot.Turn, e flow.Effect) (string,
 		p.Programmes = append(p.Programmes, prog.ID)
 		t.Counts = append(t.Counts, store.Event{Name: EventSignup,
 			Dims: map[string]string{"programme": prog.ID, "role": role, "lang": t.State.Lang}})
-	}
-	for _, prog := range progs {
 		if p.awaiting(prog) {
 			outcome = outcomeVetted
 		}

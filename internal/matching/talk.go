@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -77,22 +78,25 @@ const (
 )
 
 // status finds the participant's proposal or match and gives the flow what it
-// shows: the partner's first name, the programme, the first reason.
+// shows: the partner's first name, the programme, the places to meet, the two
+// reasons that say most.
 func (s *Service) status(ctx context.Context, t *bot.Turn, _ flow.Effect) (string, error) {
 	p, ok, err := s.st.OpenProposal(ctx, t.Participant)
 	if err != nil {
 		return "", fmt.Errorf("matching: status: %w", err)
 	}
 	if !ok {
+		if len(s.matching().Programmes) == 0 {
+			return outcomeOff, nil // the schedule matches nobody: nothing to sign up for
+		}
 		return outcomeNone, nil
 	}
-	s.setVar(t, varPartner, s.partnerName(ctx, p, t.Participant))
-	s.setVar(t, varProgramme, p.Programme)
-	s.setVar(t, varPlaces, strings.Join(s.opt.Places(), ", "))
-	for i, r := range telling(reasonsOf(p), 2) {
-		s.setVar(t, whyVars[i][0], string(r.Kind))
-		s.setVar(t, whyVars[i][1], s.reasonValue(t.State.Lang, r))
+	vars := map[string]string{varPartner: s.partnerName(ctx, p, t.Participant), varProgramme: p.Programme,
+		varPlaces: strings.Join(s.opt.Places(), ", ")}
+	for i, r := range telling(reasonsOf(p), len(whyVars)) {
+		vars[whyVars[i][0]], vars[whyVars[i][1]] = string(r.Kind), s.reasonValue(t.State.Lang, r)
 	}
+	setVars(t, vars)
 	switch {
 	case p.Status == store.ProposalPaused:
 		return outcomePaused, nil
@@ -104,12 +108,14 @@ func (s *Service) status(ctx context.Context, t *bot.Turn, _ flow.Effect) (strin
 	return outcomeOffer, nil
 }
 
-func (s *Service) setVar(t *bot.Turn, name, value string) {
-	vars := make(map[string]string, len(t.State.Vars)+1)
-	for k, v := range t.State.Vars {
-		vars[k] = v
+// setVars sets variables of the turn's state; the state's map is copied, never
+// changed: the turn's state shares it with the stored one.
+func setVars(t *bot.Turn, set map[string]string) {
+	vars := maps.Clone(t.State.Vars)
+	if vars == nil {
+		vars = make(map[string]string, len(set))
 	}
-	vars[name] = value
+	maps.Copy(vars, set)
 	t.State.Vars = vars
 }
 
@@ -347,6 +353,31 @@ func (s *Service) end(ctx context.Context, t *bot.Turn, e flow.Effect) (string, 
 		s.say(t, to, other.lang(), "match.ended_by_other", map[string]string{"Name": me.Name})
 	}
 	return outcomeOK, nil
+}
+
+// stopped ends the match of a participant who opted out (SMS STOP) and tells the
+// other, and keeps them out of the pool until they sign up again: nothing more
+// may be sent to them.
+func (s *Service) stopped(ctx context.Context, participant string) error {
+	if p, ok := s.profile(ctx, participant); ok && p.Status != Paused {
+		p.Status = Paused
+		if err := s.st.SaveProfile(ctx, participant, p.encode()); err != nil {
+			return fmt.Errorf("matching: stopped: %w", err)
+		}
+	}
+	p, ok, err := s.st.OpenProposal(ctx, participant)
+	if err != nil || !ok {
+		return err
+	}
+	ended, err := s.close(ctx, p)
+	if err != nil || !ended {
+		return err
+	}
+	if p.Status == store.ProposalMatched || p.Status == store.ProposalPaused {
+		other := partnerOf(p, participant)
+		s.tell(ctx, other, "match.stopped", s.partnerName(ctx, p, other))
+	}
+	return nil
 }
 
 // reported counts a problem reported for the coordinators' figures and tells them,

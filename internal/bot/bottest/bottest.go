@@ -103,6 +103,6 @@ func build(t testing.TB, rdb redis.UniversalClient, prefix string, now func() ti
 		Places: func() []string { return []string{sched.Venues[0].Name} }, Zone: sched.Venues[0].Location,
 		Coordinators: CoordinatorsChat, Lang: DefaultLang, Texts: cat})
 	m.Register(b)
-	m.RegisterCommands(h)
+	m.RegisterHandoff(h)
 	return Env{Bot: b, Store: st, Catalog: cat, Redis: rdb, Prefix: prefix, Handoff: h, Matching: m}
 }
